@@ -1,0 +1,1 @@
+"""actorgrid.ledger."""
