@@ -1,0 +1,137 @@
+"""What every grid entity shares: the run environment, at-least-once delivery, fault injection.
+
+Delivery between entities is *at least once*: a sender keeps each message in its
+:class:`~actorgrid.actors.store.Outbox` (which lives in the run's store, so it survives a
+restart) and resends everything unacknowledged every ``retry_s`` seconds of the run's
+clock; the receiver de-duplicates by (entity, slot) or document id and acknowledges every
+copy. Together that is *exactly once* in the books.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from actorgrid.actors import wire
+from actorgrid.actors.control import Crash, InjectedCrash, Retry
+from actorgrid.actors.results import SlotResult
+from actorgrid.actors.spec import GridSpec
+from actorgrid.actors.store import Outbox, RunStore
+from actorgrid.runtime import Actor, Overflow
+
+if TYPE_CHECKING:
+    from actorgrid.actors.payments import LedgerPort
+    from actorgrid.actors.publishing import MamPort
+    from actorgrid.profiles import Profile
+    from actorgrid.runtime import ActorRef, ActorSystem
+
+__all__ = ["Entity", "RunEnv"]
+
+log = logging.getLogger("actorgrid.actors")
+
+
+@dataclass(slots=True)
+class RunEnv:
+    """Everything the entities of one run share (built by the run driver)."""
+
+    spec: GridSpec
+    store: RunStore
+    system: ActorSystem
+    paths: dict[str, str]
+    profiles: dict[str, Profile]
+    ledger: LedgerPort
+    mam: MamPort | None = None
+    t0: float = 0.0
+    on_slot: Callable[[SlotResult], None] | None = None
+    readings: int = 0
+    grid_id: str = "grid"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def slot_end(self, slot: int) -> float:
+        """Clock time at which ``slot`` ends."""
+        return self.t0 + (slot + 1) * self.spec.slot_s
+
+    def ref(self, entity: str) -> ActorRef | None:
+        """The current ref of ``entity`` (by id or path), or None if it is not running."""
+        return self.system.lookup(self.paths.get(entity, entity))
+
+
+class Entity(Actor):
+    """Base of Source, Producer, Consumer and Grid actors."""
+
+    mailbox_size = 1 << 16
+    overflow = Overflow.BACKPRESSURE
+
+    def __init__(self, env: RunEnv, entity_id: str, outbox: Outbox) -> None:
+        self.env = env
+        self.entity_id = entity_id
+        self.outbox = outbox
+        self._retry_armed = False
+
+    async def on_start(self) -> None:
+        """Count the (re)start, re-arm retransmission, then :meth:`started`."""
+        self.env.store.started(self.entity_id)
+        if self.outbox.pending:
+            self._resend()
+            self._arm_retry()
+        await self.started()
+
+    async def started(self) -> None:
+        """Subclass hook run at each (re)start, after the outbox is re-armed."""
+
+    async def on_receive(self, message: object) -> object:
+        """Crash on :class:`Crash`, resend on :class:`Retry`, else :meth:`handle`."""
+        if isinstance(message, Retry):
+            self._retry_armed = False
+            self._resend()
+            self._arm_retry()
+            return None
+        if isinstance(message, wire.Ack):
+            self.acked(message.ref)
+            return None
+        if isinstance(message, Crash):
+            raise InjectedCrash(f"{self.entity_id}: injected crash {message.note}".strip())
+        return await self.handle(message)
+
+    async def handle(self, message: object) -> object:
+        """Subclass hook: one domain message."""
+        log.warning("%s: unexpected message %r", self.entity_id, message)
+        return None
+
+    # -- delivery -------------------------------------------------------------------------
+
+    def post(self, to: str, message: object) -> None:
+        """Send ``message`` to entity ``to`` and keep resending it until :meth:`acked`."""
+        self.outbox.put(wire.key_of(message), to, message)
+        self.deliver(to, message)
+        self._arm_retry()
+
+    def acked(self, key: str) -> None:
+        """The receiver acknowledged ``key``: stop resending it."""
+        self.outbox.ack(key)
+
+    def ack(self, to: str, message: object) -> None:
+        """Acknowledge ``message`` to entity ``to`` (every copy, also duplicates)."""
+        self.deliver(to, wire.ack_for(message))
+
+    def deliver(self, to: str, message: object) -> None:
+        """Best-effort ``tell``; a lost message is resent by the outbox or the sender."""
+        ref = self.env.ref(to)
+        if ref is None:
+            return
+        try:
+            ref.tell(message)
+        except Exception as exc:  # MailboxFull, stopped: the retry timer resends
+            log.debug("%s: tell to %s failed: %r", self.entity_id, to, exc)
+
+    def _resend(self) -> None:
+        for to, message in list(self.outbox.pending.values()):
+            self.outbox.resent += 1
+            self.deliver(to, message)
+
+    def _arm_retry(self) -> None:
+        if self.outbox.pending and not self._retry_armed:
+            self._retry_armed = True
+            self.ctx.schedule_once(self.env.spec.timing.retry_s, Retry())

@@ -1,0 +1,141 @@
+"""``actorgrid demo [CONFIG]`` and ``actorgrid tree CONFIG``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from actorgrid.actors.results import SlotResult
+
+__all__ = ["DEFAULT_CONFIG", "add_parser", "main_demo", "main_tree"]
+
+DEFAULT_CONFIG = Path("config/demo.toml")
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``demo`` and ``tree`` on an argparse sub-parser collection."""
+    demo = subparsers.add_parser(
+        "demo",
+        help="run a grid (default config/demo.toml) and print its summary",
+        description="Run a grid described by CONFIG: its sources, producers, consumers and "
+        "grid as supervised actors, paying on the embedded IOTA node, with MAM audit "
+        "channels; prints progress and a summary at the end.",
+    )
+    demo.add_argument("config", nargs="?", default=str(DEFAULT_CONFIG), help="grid TOML file")
+    demo.add_argument("--report", metavar="FILE", help="write the summary as JSON to FILE")
+    demo.add_argument("--plot", metavar="FILE.png", help="draw energy and prices to FILE.png")
+    demo.add_argument(
+        "--clock", choices=("sim", "wall"), help="simulated (fast) or wall-clock (live) time"
+    )
+    demo.add_argument(
+        "--no-ledger",
+        action="store_true",
+        help="books-only payments, no tangle and no MAM (for a quick look at the market)",
+    )
+    demo.add_argument(
+        "--mam-every",
+        type=int,
+        default=8,
+        metavar="N",
+        help="publish each entity's MAM stream every N slots (default 8; 0 disables MAM)",
+    )
+    demo.add_argument("--quiet", action="store_true", help="no progress lines")
+    demo.set_defaults(handler=main_demo)
+
+    tree = subparsers.add_parser(
+        "tree", help="print the supervision tree of a grid", description="Print the tree."
+    )
+    tree.add_argument("config", help="grid TOML file")
+    tree.set_defaults(handler=main_tree)
+
+
+def main_tree(args: argparse.Namespace) -> int:
+    """Print the supervision tree of ``args.config``."""
+    from actorgrid.actors.configure import grid_spec_from_config
+    from actorgrid.actors.tree import grid_tree, render_tree
+    from actorgrid.config import ConfigError, load_config
+
+    try:
+        spec = grid_spec_from_config(load_config(args.config, check_profiles=False))
+    except ConfigError as exc:
+        print(f"actorgrid tree: invalid config: {exc}", file=sys.stderr)
+        return 2
+    print(render_tree(grid_tree(spec)))
+    return 0
+
+
+def main_demo(args: argparse.Namespace) -> int:
+    """Run the grid of ``args.config`` and print (and optionally write) its summary."""
+    from actorgrid.actors.configure import grid_spec_from_config, without_ledger
+    from actorgrid.actors.plot import write_plot
+    from actorgrid.actors.report import format_summary, write_report
+    from actorgrid.actors.run import run_grid
+    from actorgrid.config import ConfigError, load_config
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"actorgrid demo: invalid config: {exc}", file=sys.stderr)
+        return 2
+    mam_every = max(0, args.mam_every)
+    spec = grid_spec_from_config(config, clock=args.clock, mam_every=max(1, mam_every))
+    if args.no_ledger:
+        spec = without_ledger(spec)
+    elif mam_every == 0:
+        from dataclasses import replace
+
+        spec = replace(spec, ledger=replace(spec.ledger, mam_enabled=False))
+    out = sys.stdout
+    print(
+        f"actorgrid demo: {spec.name}: {len(spec.producers)} producers, "
+        f"{len(spec.sources)} sources, {len(spec.consumers)} consumers, {spec.slots} slots "
+        f"of {spec.slot_minutes} min, clock {spec.clock}, "
+        f"ledger {'embedded node' if spec.ledger.enabled else 'books only'}",
+        file=out,
+        flush=True,
+    )
+    progress = None if args.quiet else _Progress(spec.slots, out)
+    results = asyncio.run(run_grid(spec, ledger=_ledger_for(spec), progress=progress))
+    print(format_summary(results), file=out)
+    if args.report:
+        write_report(results, args.report)
+        print(f"report written to {args.report}", file=out)
+    if args.plot:
+        write_plot(results, args.plot)
+        print(f"plot written to {args.plot}", file=out)
+    return 0
+
+
+def _ledger_for(spec: Any) -> Any:
+    if not spec.ledger.enabled:
+        return None
+    from actorgrid.actors.tangle import TangleLedger
+
+    return TangleLedger(spec)
+
+
+class _Progress:
+    """Prints one line every few cleared slots."""
+
+    def __init__(self, slots: int, out: TextIO) -> None:
+        self.slots = slots
+        self.out = out
+        self.every = max(1, slots // 12)
+
+    def __call__(self, result: SlotResult) -> None:
+        done = result.slot + 1
+        if done % self.every and done != self.slots:
+            return
+        price = "-" if result.clearing_price is None else f"{result.clearing_price} i/kWh"
+        print(
+            f"  slot {done:>4}/{self.slots}: produced {result.produced_wh:>8} Wh, "
+            f"consumed {result.consumed_wh:>8} Wh, local {result.local_wh:>8} Wh, "
+            f"price {price}",
+            file=self.out,
+            flush=True,
+        )

@@ -1,0 +1,143 @@
+"""Consumer: reports usage per slot, receives invoices, pays them through the ledger.
+
+Invoices are de-duplicated by their deterministic id, so a redelivered invoice is owed once.
+Payments follow the configured policy (whole multiples of ``threshold_i`` once that much is
+owed, or every ``batch`` invoices); each payment is recorded in the store under its
+idempotency key *before* it is handed to the ledger actor, and re-submitted with the same
+key after a restart, so the ledger executes it once. Paid and confirmed figures come from
+the ledger's answers and events, not from the consumer's intentions.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from actorgrid.actors import wire
+from actorgrid.actors.base import Entity, RunEnv
+from actorgrid.actors.control import Flush, SlotTick
+from actorgrid.actors.grid import collection_wallet
+from actorgrid.actors.spec import ConsumerSpec
+from actorgrid.actors.store import PaymentRecord
+from actorgrid.market.payments import PaymentPolicy, plan_payment
+from actorgrid.market.units import Iota
+
+__all__ = ["ConsumerActor"]
+
+log = logging.getLogger("actorgrid.actors")
+_EPS = 1e-6
+_PAY_ALL = PaymentPolicy(Iota(1), Iota(1))
+
+
+class ConsumerActor(Entity):
+    """One consumer."""
+
+    def __init__(self, env: RunEnv, spec: ConsumerSpec) -> None:
+        self.book = env.store.consumer(spec.id)
+        super().__init__(env, spec.id, self.book.outbox)
+        self.spec = spec
+        self.profile = env.profiles[spec.id]
+
+    async def started(self) -> None:
+        """Catch up on metering, re-submit payments the ledger has not accepted yet."""
+        self._meter_due()
+        self._arm_tick()
+        for record in list(self.book.payments.values()):
+            if not record.accepted and not record.failed:
+                await self._submit(record)
+
+    async def handle(self, message: object) -> object:
+        """Ticks, acks, invoices, ledger events, the end-of-run flush."""
+        if isinstance(message, SlotTick):
+            self._meter_due()
+            self._arm_tick()
+        elif isinstance(message, wire.Invoice):
+            await self._on_invoice(message)
+        elif isinstance(message, wire.SlotOutcome):
+            self._on_outcome_message(message)
+        elif isinstance(message, Flush):
+            self.book.flushed = True
+            await self._pay(force=True)
+        else:
+            event = self.env.ledger.outcome(message)
+            if event is None:
+                return await super().handle(message)
+            self._on_outcome(*event)
+        return None
+
+    # -- usage ------------------------------------------------------------------------------
+
+    def _meter_due(self) -> None:
+        env, book = self.env, self.book
+        now = self.ctx.clock.now()
+        while book.next_slot < env.spec.slots and env.slot_end(book.next_slot) <= now + _EPS:
+            slot = book.next_slot
+            energy = self.profile.energy_wh(slot)
+            report = wire.usage(self.entity_id, slot, energy, self.spec.max_price)
+            book.next_slot = slot + 1
+            book.consumed_wh += energy
+            env.readings += 1
+            self.post(env.grid_id, report)
+            if env.mam is not None:
+                env.mam.record(self, "usage", {"slot": slot, "wh": energy})
+
+    def _arm_tick(self) -> None:
+        slot = self.book.next_slot
+        if slot < self.env.spec.slots:
+            delay = max(0.0, self.env.slot_end(slot) - self.ctx.clock.now())
+            self.ctx.schedule_once(delay, SlotTick(slot))
+
+    # -- billing ----------------------------------------------------------------------------
+
+    async def _on_invoice(self, inv: wire.Invoice) -> None:
+        self.ack(self.env.grid_id, inv)
+        book = self.book
+        book.pay_to = inv.pay_to
+        if inv.invoice_id in book.invoices.amounts:
+            return
+        book.invoices = book.invoices.add(inv.invoice_id, Iota(inv.amount_i))
+        if self.env.mam is not None:
+            self.env.mam.record(self, "invoice", {"slot": inv.slot, "i": inv.amount_i})
+        await self._pay(force=book.flushed)
+
+    def _on_outcome_message(self, outcome: wire.SlotOutcome) -> None:
+        self.ack(self.env.grid_id, outcome)
+        book = self.book
+        if outcome.slot in book.outcomes:
+            return
+        book.outcomes[outcome.slot] = str(outcome.reason)
+        book.matched_wh += outcome.matched_wh
+        book.imported_wh += outcome.utility_wh
+
+    async def _pay(self, *, force: bool) -> None:
+        """Plan a payment with the market's policy and hand it to the ledger."""
+        book = self.book
+        policy = _PAY_ALL if force else self.env.spec.payment
+        plan = plan_payment(book.invoices, self.entity_id, policy)
+        if plan is None or plan.key in book.payments:
+            return
+        record = PaymentRecord(
+            key=plan.key,
+            amount_i=int(plan.amount_i),
+            invoice_ids=plan.invoice_ids,
+            to_address=book.pay_to,
+            wallet=self.entity_id,
+            to_entity=collection_wallet(self.env.grid_id),
+            reference=f"{self.entity_id} pays {len(plan.invoice_ids)} invoices",
+        )
+        book.payments[record.key] = record
+        book.invoices, _ = book.invoices.apply_payment(plan.key, plan.amount_i)
+        await self._submit(record)
+
+    async def _submit(self, record: PaymentRecord) -> None:
+        if await self.env.ledger.submit(self, record):
+            record.accepted = True
+
+    def _on_outcome(self, key: str, confirmed: bool, detail: str) -> None:
+        record = self.book.payments.get(key)
+        if record is None or record.confirmed or record.failed:
+            return
+        if confirmed:
+            record.confirmed = True
+        else:
+            record.failed = detail or "failed"
+            log.warning("%s: payment %s failed: %s", self.entity_id, key, record.failed)

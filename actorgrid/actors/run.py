@@ -1,0 +1,327 @@
+"""The run driver: build the supervision tree, run the slots, settle, collect results.
+
+:func:`run_grid` is the whole job behind ``actorgrid demo`` and ``bench/grid.py``::
+
+    results = await run_grid(spec, ledger="tangle", progress=print_progress)
+
+It starts an :class:`~actorgrid.runtime.ActorSystem` on the spec's clock (``SimClock``:
+a simulated day runs as fast as the CPU allows; ``WallClock``: live), spawns the ledger and
+the grid subtree, optionally injects faults (crashes of any entity at given clock times),
+waits until the last slot is cleared, tells every consumer to pay what it still owes, waits
+until every transfer is confirmed, and returns plain :class:`RunResults`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from actorgrid.actors.base import RunEnv
+from actorgrid.actors.consumer import ConsumerActor
+from actorgrid.actors.control import Crash, Flush, VerifyPayouts
+from actorgrid.actors.grid import UTILITY, GridActor
+from actorgrid.actors.payments import BookLedger, LedgerPort
+from actorgrid.actors.producer import ProducerActor
+from actorgrid.actors.results import ParticipantResult, RunResults, SlotResult
+from actorgrid.actors.source import SourceActor
+from actorgrid.actors.spec import ConsumerSpec, GridSpec, ProducerSpec, SourceSpec
+from actorgrid.actors.store import RunStore
+from actorgrid.actors.tree import CONSUMERS, GRID, OPERATOR, PRODUCER_AGENT
+from actorgrid.market.units import energy_value
+from actorgrid.profiles import Profile, make_profile
+from actorgrid.runtime import ActorSystem, ChildSpec, Clock, SimClock, SupervisorSpec, WallClock
+
+__all__ = [
+    "Fault",
+    "RunError",
+    "build_profiles",
+    "collect_results",
+    "entity_paths",
+    "grid_supervisor",
+    "initial_balances",
+    "is_settled",
+    "make_clock",
+    "reconcile",
+    "run_grid",
+]
+
+log = logging.getLogger("actorgrid.actors")
+
+#: Restarts a supervisor tolerates within ``RESTART_PERIOD_S`` of clock time.
+RESTART_INTENSITY = 20
+RESTART_PERIOD_S = 60.0
+
+
+class RunError(RuntimeError):
+    """The run could not complete (e.g. settlement did not finish in time)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """Crash ``entity`` (an id, or ``"grid"``) at ``at_s`` seconds of clock time after start."""
+
+    at_s: float
+    entity: str
+
+
+def build_profiles(spec: GridSpec) -> dict[str, Profile]:
+    """One profile per source and consumer (the profiles package caches identical specs)."""
+    out: dict[str, Profile] = {}
+    for _, source in spec.sources:
+        out[source.id] = _profile(spec, source.profile)
+    for consumer in spec.consumers:
+        out[consumer.id] = _profile(spec, consumer.profile)
+    return out
+
+
+def _profile(spec: GridSpec, profile: object) -> Profile:
+    return make_profile(
+        dict(profile),  # type: ignore[call-overload]
+        start=spec.start,
+        slot_minutes=spec.slot_minutes,
+        slots=spec.slots,
+    )
+
+
+def entity_paths(spec: GridSpec, grid_id: str) -> dict[str, str]:
+    """Actor path of every entity id."""
+    paths = {grid_id: f"/{GRID}/{OPERATOR}"}
+    for producer in spec.producers:
+        paths[producer.id] = f"/{GRID}/{producer.id}/{PRODUCER_AGENT}"
+        for source in producer.sources:
+            paths[source.id] = f"/{GRID}/{producer.id}/{source.id}"
+    for consumer in spec.consumers:
+        paths[consumer.id] = f"/{GRID}/{CONSUMERS}/{consumer.id}"
+    return paths
+
+
+def grid_supervisor(env: RunEnv) -> SupervisorSpec:
+    """The grid's subtree as runtime specs (see :mod:`actorgrid.actors.tree`)."""
+    spec = env.spec
+
+    def sup(children: list[ChildSpec]) -> SupervisorSpec:
+        return SupervisorSpec(
+            children=children, intensity=RESTART_INTENSITY, period=RESTART_PERIOD_S
+        )
+
+    def producer_children(p: ProducerSpec) -> list[ChildSpec]:
+        return [
+            ChildSpec(PRODUCER_AGENT, lambda: ProducerActor(env, p)),
+            *(ChildSpec(s.id, _source_factory(env, p, s)) for s in p.sources),
+        ]
+
+    children = [ChildSpec(OPERATOR, lambda: GridActor(env))]
+    children.extend(ChildSpec(p.id, sup(producer_children(p))) for p in spec.producers)
+    children.append(
+        ChildSpec(
+            CONSUMERS, sup([ChildSpec(c.id, _consumer_factory(env, c)) for c in spec.consumers])
+        )
+    )
+    return sup(children)
+
+
+def _source_factory(env: RunEnv, p: ProducerSpec, s: SourceSpec) -> Callable[[], SourceActor]:
+    return lambda: SourceActor(env, p, s)
+
+
+def _consumer_factory(env: RunEnv, c: ConsumerSpec) -> Callable[[], ConsumerActor]:
+    return lambda: ConsumerActor(env, c)
+
+
+def make_clock(kind: str) -> Clock:
+    """``SimClock()`` for ``"sim"``, ``WallClock()`` for ``"wall"``."""
+    if kind == "sim":
+        return SimClock()
+    if kind == "wall":
+        return WallClock()
+    raise ValueError(f"clock: must be 'sim' or 'wall', got {kind!r}")
+
+
+async def run_grid(
+    spec: GridSpec,
+    *,
+    ledger: LedgerPort | None = None,
+    clock: Clock | None = None,
+    progress: Callable[[SlotResult], None] | None = None,
+    faults: Sequence[Fault] = (),
+    profiles: dict[str, Profile] | None = None,
+    settle_timeout_s: float = 3600.0,
+    grid_id: str = "grid",
+) -> RunResults:
+    """Run ``spec`` to the end and return its results (see the module docstring).
+
+    ``ledger`` defaults to a books-only :class:`BookLedger`; pass a
+    :class:`~actorgrid.actors.tangle.TangleLedger` for real payments.
+    """
+    started = time.perf_counter()
+    clock = clock or make_clock(spec.clock)
+    profiles = profiles if profiles is not None else build_profiles(spec)
+    port: LedgerPort = ledger if ledger is not None else BookLedger(initial_balances(spec, grid_id))
+    store = RunStore()
+    async with ActorSystem(
+        spec.name, clock=clock, intensity=RESTART_INTENSITY, period=RESTART_PERIOD_S
+    ) as system:
+        env = RunEnv(
+            spec=spec,
+            store=store,
+            system=system,
+            paths=entity_paths(spec, grid_id),
+            profiles=profiles,
+            ledger=port,
+            t0=clock.now(),
+            on_slot=progress,
+            grid_id=grid_id,
+        )
+        done = asyncio.Event()
+        env.extra["done"] = done
+        start_hook = getattr(port, "start", None)
+        if start_hook is not None:
+            await start_hook(env)
+        await system.spawn_supervisor(grid_supervisor(env), name=GRID)
+        for fault in faults:
+            clock.call_later(max(0.0, fault.at_s), _inject, env, fault.entity)
+        await done.wait()
+        for consumer in spec.consumers:
+            ref = env.ref(consumer.id)
+            if ref is not None:
+                ref.tell(Flush())
+        await _settled(env, clock, settle_timeout_s)
+        for producer in spec.producers:
+            ref = env.ref(producer.id)
+            if ref is not None:
+                await ref.ask(VerifyPayouts(), timeout=60.0)
+        results = await collect_results(env)
+        stop_hook = getattr(port, "stop", None)
+        if stop_hook is not None:
+            await stop_hook(env)
+    results.wall_s = time.perf_counter() - started
+    results.clock = "sim" if isinstance(clock, SimClock) else "wall"
+    return results
+
+
+def initial_balances(spec: GridSpec, grid_id: str) -> dict[str, int]:
+    """Starting balance of every wallet: the spec's genesis, else the default for payers
+    (consumers, the grid's float, the utility) and 0 for receivers."""
+    genesis = spec.ledger.genesis
+    payers = [c.id for c in spec.consumers] + [grid_id, UTILITY]
+    books = {w: int(genesis.get(w, spec.ledger.default_balance_i)) for w in payers}
+    for p in spec.producers:
+        books[p.id] = int(genesis.get(p.id, 0))
+    return books
+
+
+def _inject(env: RunEnv, entity: str) -> None:
+    ref = env.ref(entity)
+    if ref is not None:
+        ref.tell(Crash(f"at {env.system.clock.now():.0f}s"))
+
+
+def is_settled(env: RunEnv) -> bool:
+    """Every message acknowledged, every invoice paid, every transfer confirmed or failed."""
+    store = env.store
+    if store.grid.outbox.pending:
+        return False
+    if any(b.outbox.pending for b in store.sources.values()):
+        return False
+    if any(b.outbox.pending for b in store.producers.values()):
+        return False
+    for cbook in store.consumers.values():
+        if cbook.outbox.pending or cbook.invoices.outstanding_i > 0:
+            return False
+        if any(not (p.confirmed or p.failed) for p in cbook.payments.values()):
+            return False
+    return all(r.confirmed or r.failed for r in store.grid.transfers.values())
+
+
+async def _settled(env: RunEnv, clock: Clock, timeout_s: float) -> None:
+    """Wait (advancing the clock in retry steps) until :func:`is_settled`."""
+    deadline = time.monotonic() + timeout_s
+    while not is_settled(env):
+        if time.monotonic() > deadline:
+            raise RunError("settlement did not finish in time")
+        if isinstance(clock, SimClock):
+            await clock.quiescent()
+            if is_settled(env):
+                return
+        await clock.sleep(min(env.spec.timing.retry_s, 1.0))
+
+
+async def collect_results(env: RunEnv) -> RunResults:
+    """Plain results from the run's store and the ledger."""
+    spec, store = env.spec, env.store
+    gbook = store.grid
+    results = RunResults(
+        grid=spec.name,
+        clearing_rule=spec.clearing_rule,
+        retail_i_per_kwh=int(spec.tariffs.retail),
+        feed_in_i_per_kwh=int(spec.tariffs.feed_in),
+        slot_minutes=spec.slot_minutes,
+        slots=[gbook.cleared[k] for k in sorted(gbook.cleared)],
+        readings=env.readings,
+        restarts=sum(store.restarts.values()),
+    )
+    received: dict[str, int] = {}
+    confirmed: dict[str, int] = {}
+    for record in gbook.transfers.values():
+        if record.accepted and not record.failed:
+            received[record.to_entity] = received.get(record.to_entity, 0) + record.amount_i
+        if record.confirmed:
+            confirmed[record.to_entity] = confirmed.get(record.to_entity, 0) + record.amount_i
+    for producer in spec.producers:
+        pbook = store.producer(producer.id)
+        results.participants.append(
+            ParticipantResult(
+                id=producer.id,
+                kind="producer",
+                energy_wh=gbook.energy.get(producer.id, 0),
+                local_wh=gbook.local.get(producer.id, 0),
+                utility_wh=gbook.utility_wh.get(producer.id, 0),
+                billed_i=gbook.owed.get(producer.id, 0),
+                paid_i=received.get(producer.id, 0),
+                confirmed_i=confirmed.get(producer.id, 0),
+                ledger_balance_i=pbook.ledger_balance_i,
+                invoices=len(pbook.statements),
+                missing_slots=len(pbook.missing),
+            )
+        )
+    retail = spec.tariffs.retail
+    for consumer in spec.consumers:
+        cbook = store.consumer(consumer.id)
+        energy = gbook.energy.get(consumer.id, 0)
+        exact = energy_value(energy, retail)
+        results.participants.append(
+            ParticipantResult(
+                id=consumer.id,
+                kind="consumer",
+                energy_wh=energy,
+                local_wh=gbook.local.get(consumer.id, 0),
+                utility_wh=gbook.utility_wh.get(consumer.id, 0),
+                billed_i=cbook.billed_i,
+                paid_i=cbook.paid_i,
+                confirmed_i=cbook.confirmed_i,
+                retail_cost_i=exact.numerator // exact.denominator,
+                ledger_balance_i=await env.ledger.balance(consumer.id),
+                invoices=len(cbook.invoices.amounts),
+            )
+        )
+    figures = await env.ledger.figures()
+    figures.balances_agree = await reconcile(env, results)
+    results.ledger = figures
+    return results
+
+
+async def reconcile(env: RunEnv, results: RunResults) -> bool:
+    """Whether every wallet's ledger balance equals what the books say it should be."""
+    initial = initial_balances(env.spec, env.grid_id)
+    ok = True
+    for p in results.participants:
+        expected = initial.get(p.id, 0) + (
+            p.confirmed_i if p.kind == "producer" else -p.confirmed_i
+        )
+        if p.ledger_balance_i is not None and p.ledger_balance_i != expected:
+            log.error("%s: ledger balance %s != books %s", p.id, p.ledger_balance_i, expected)
+            ok = False
+    return ok

@@ -1,0 +1,339 @@
+"""Benchmark of the actor kernel against raw asyncio and pykka (not a test).
+
+Run from the repo root: ``python bench/runtime.py [--quick] [--uvloop]``. Prints a few
+human lines, then ONE JSON object as the last line (ratios measured in this run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import gc
+import json
+import sys
+import threading
+import time
+import tracemalloc
+from typing import Any
+
+import pykka
+
+from actorgrid.runtime import Actor, ActorRef, ActorSystem
+
+BURST = 512  # messages told between two yields to the loop (mailbox holds 1024)
+
+
+# ----------------------------------------------------------------- baselines
+async def queue_baseline(n: int) -> float:
+    """Bare asyncio.Queue, one producer, one consumer draining in bursts: msgs/s."""
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    done = asyncio.get_running_loop().create_future()
+
+    async def consumer() -> None:
+        count = 0
+        while True:
+            await queue.get()
+            count += 1
+            while not queue.empty():
+                queue.get_nowait()
+                count += 1
+            if count >= n:
+                done.set_result(count)
+                return
+
+    task = asyncio.create_task(consumer())
+    start = time.perf_counter()
+    for i in range(0, n, BURST):
+        for j in range(i, min(i + BURST, n)):
+            queue.put_nowait(j)
+        await asyncio.sleep(0)
+    await done
+    elapsed = time.perf_counter() - start
+    await task
+    return n / elapsed
+
+
+async def future_pingpong_baseline(n: int) -> float:
+    """Bare future ping-pong between two tasks, no timeout: round trips/s."""
+    loop = asyncio.get_running_loop()
+    box: list[asyncio.Future[asyncio.Future[int]]] = [loop.create_future()]
+
+    async def server() -> None:
+        for _ in range(n):
+            reply = await box[0]
+            box[0] = loop.create_future()
+            reply.set_result(1)
+
+    task = asyncio.create_task(server())
+    await asyncio.sleep(0)
+    start = time.perf_counter()
+    for _ in range(n):
+        reply: asyncio.Future[int] = loop.create_future()
+        box[0].set_result(reply)
+        await reply
+    elapsed = time.perf_counter() - start
+    await task
+    return n / elapsed
+
+
+# ------------------------------------------------------------------ actorgrid
+class Counter(Actor):
+    """Counts messages; answers an ask with the count."""
+
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def on_receive(self, message: object) -> object:
+        self.count += 1
+        return self.count
+
+
+class Echo(Actor):
+    __slots__ = ()
+
+    async def on_receive(self, message: object) -> object:
+        return message
+
+
+class Sink(Actor):
+    __slots__ = ("count",)
+    mailbox_size = 4096
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def on_receive(self, message: object) -> object:
+        self.count += 1
+        return self.count
+
+
+class Feeder(Actor):
+    """On ("go", sink, k): sends k messages to sink with backpressure."""
+
+    __slots__ = ()
+
+    async def on_receive(self, message: object) -> object:
+        _, sink, k = message  # type: ignore[misc]
+        assert isinstance(sink, ActorRef)
+        for i in range(k):
+            await sink.send(i)
+        return k
+
+
+class Idle(Actor):
+    __slots__ = ()
+
+
+async def actor_tell(n: int) -> float:
+    async with ActorSystem("bench") as system:
+        ref = await system.spawn(Counter, name="counter")
+        start = time.perf_counter()
+        tell = ref.tell
+        for i in range(0, n, BURST):
+            for j in range(i, min(i + BURST, n)):
+                tell(j)
+            await asyncio.sleep(0)
+        got = await ref.ask(None)
+        elapsed = time.perf_counter() - start
+        assert got == n + 1, got
+    return n / elapsed
+
+
+async def actor_ask(n: int) -> float:
+    async with ActorSystem("bench") as system:
+        ref = await system.spawn(Echo, name="echo")
+        ask = ref.ask
+        start = time.perf_counter()
+        for i in range(n):
+            await ask(i, 5.0)
+        elapsed = time.perf_counter() - start
+    return n / elapsed
+
+
+async def actor_fan_in(senders: int, per_sender: int) -> float:
+    async with ActorSystem("bench") as system:
+        sink = await system.spawn(Sink, name="sink")
+        feeders = [await system.spawn(Feeder) for _ in range(senders)]
+        start = time.perf_counter()
+        await asyncio.gather(*(f.ask(("go", sink, per_sender), 60.0) for f in feeders))
+        got = await sink.ask(None, 60.0)
+        elapsed = time.perf_counter() - start
+        assert got == senders * per_sender + 1, got
+    return senders * per_sender / elapsed
+
+
+async def actor_spawn(n: int) -> tuple[float, int]:
+    """Spawn n idle actors; returns (seconds, bytes per actor via tracemalloc)."""
+    async with ActorSystem("bench") as system:
+        start = time.perf_counter()
+        for _ in range(n):
+            await system.spawn(Idle)
+        spawn_s = time.perf_counter() - start
+    gc.collect()
+    async with ActorSystem("bench") as system:
+        await system.spawn(Idle)  # warm up caches outside the measurement
+        gc.collect()
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(n):
+            await system.spawn(Idle)
+        await asyncio.sleep(0)
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        assert system.actor_count == n + 1
+    return spawn_s, (after - before) // n
+
+
+async def idle_task_bytes(n: int, kind: str) -> int:
+    """Reference: bytes per idle task waiting on an asyncio.Queue or a deque+future."""
+    loop = asyncio.get_running_loop()
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    holders: list[Any] = []
+    if kind == "queue":
+
+        async def waiter_q(q: asyncio.Queue[int]) -> None:
+            await q.get()
+
+        for _ in range(n):
+            q: asyncio.Queue[int] = asyncio.Queue()
+            holders.append((q, loop.create_task(waiter_q(q))))
+    else:
+
+        async def waiter_d(d: collections.deque[int], f: asyncio.Future[None]) -> None:
+            await f
+
+        for _ in range(n):
+            d: collections.deque[int] = collections.deque()
+            f: asyncio.Future[None] = loop.create_future()
+            holders.append((d, f, loop.create_task(waiter_d(d, f))))
+    await asyncio.sleep(0)
+    gc.collect()
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    for h in holders:
+        h[-1].cancel()
+    await asyncio.gather(*(h[-1] for h in holders), return_exceptions=True)
+    return (after - before) // n
+
+
+# ---------------------------------------------------------------------- pykka
+class PykkaCounter(pykka.ThreadingActor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def on_receive(self, message: Any) -> Any:
+        self.count += 1
+        return self.count
+
+
+def pykka_tell(n: int) -> float:
+    ref = PykkaCounter.start()
+    try:
+        start = time.perf_counter()
+        for i in range(n):
+            ref.tell(i)
+        got = ref.ask(None, timeout=60)
+        elapsed = time.perf_counter() - start
+        assert got == n + 1
+    finally:
+        ref.stop()
+    return n / elapsed
+
+
+def pykka_ask(n: int) -> float:
+    ref = PykkaCounter.start()
+    try:
+        start = time.perf_counter()
+        for i in range(n):
+            ref.ask(i, timeout=10)
+        elapsed = time.perf_counter() - start
+    finally:
+        ref.stop()
+    return n / elapsed
+
+
+def best(fn: Any, *args: Any, repeat: int = 3) -> float:
+    return max(fn(*args) for _ in range(repeat))
+
+
+async def abest(fn: Any, *args: Any, repeat: int = 3) -> float:
+    results = [await fn(*args) for _ in range(repeat)]
+    return max(results)
+
+
+async def run(quick: bool) -> dict[str, Any]:
+    n_tell = 100_000 if quick else 500_000
+    n_ask = 20_000 if quick else 100_000
+    n_idle = 10_000 if quick else 100_000
+    out: dict[str, Any] = {}
+    # interleave baseline and kernel runs so machine noise hits both alike
+    out["queue_msgs_per_s"] = await abest(queue_baseline, n_tell)
+    out["tell_msgs_per_s"] = await abest(actor_tell, n_tell)
+    out["future_pingpong_per_s"] = await abest(future_pingpong_baseline, n_ask)
+    out["ask_per_s"] = await abest(actor_ask, n_ask)
+    out["queue_msgs_per_s"] = max(out["queue_msgs_per_s"], await abest(queue_baseline, n_tell))
+    out["future_pingpong_per_s"] = max(
+        out["future_pingpong_per_s"], await abest(future_pingpong_baseline, n_ask)
+    )
+    out["fan_in_msgs_per_s"] = await abest(actor_fan_in, 1000, 20 if quick else 100, repeat=2)
+    spawn_s, per_actor = await actor_spawn(n_idle)
+    out["idle_actors"] = n_idle
+    out["spawn_s"] = spawn_s
+    out["spawn_per_s"] = n_idle / spawn_s
+    out["bytes_per_idle_actor"] = per_actor
+    out["bytes_per_idle_task_queue"] = await idle_task_bytes(n_idle, "queue")
+    out["bytes_per_idle_task_deque"] = await idle_task_bytes(n_idle, "deque")
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller runs")
+    parser.add_argument("--uvloop", action="store_true", help="use uvloop if installed")
+    args = parser.parse_args()
+    loop_name = "asyncio"
+    if args.uvloop:
+        try:
+            import uvloop  # type: ignore[import-not-found]
+
+            uvloop.install()
+            loop_name = "uvloop"
+        except ImportError:
+            print("uvloop not installed; using the stock loop", file=sys.stderr)
+    out = asyncio.run(run(args.quick))
+    n_tell = 100_000 if args.quick else 300_000
+    n_ask = 5_000 if args.quick else 20_000
+    out["pykka_tell_msgs_per_s"] = best(pykka_tell, n_tell, repeat=2)
+    out["pykka_ask_per_s"] = best(pykka_ask, n_ask, repeat=2)
+    out["tell_ratio_vs_queue"] = out["tell_msgs_per_s"] / out["queue_msgs_per_s"]
+    out["ask_ratio_vs_future"] = out["ask_per_s"] / out["future_pingpong_per_s"]
+    out["tell_ratio_vs_pykka"] = out["tell_msgs_per_s"] / out["pykka_tell_msgs_per_s"]
+    out["ask_ratio_vs_pykka"] = out["ask_per_s"] / out["pykka_ask_per_s"]
+    out["loop"] = loop_name
+    out["python"] = sys.version.split()[0]
+    out["threads_left"] = threading.active_count()
+    targets = {
+        "tell_ratio_vs_queue": out["tell_ratio_vs_queue"] >= 1.0,
+        "ask_ratio_vs_future": out["ask_ratio_vs_future"] >= 0.6,
+        "tell_ratio_vs_pykka": out["tell_ratio_vs_pykka"] >= 4.0,
+        "ask_ratio_vs_pykka": out["ask_ratio_vs_pykka"] >= 4.0,
+        "bytes_per_idle_actor": out["bytes_per_idle_actor"] <= 2560,
+    }
+    out["targets_met"] = all(targets.values())
+    out["targets"] = targets
+    for key in ("tell_msgs_per_s", "ask_per_s", "fan_in_msgs_per_s", "bytes_per_idle_actor"):
+        print(f"{key}: {out[key]:,.0f}")
+    rounded = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in out.items()}
+    print(json.dumps(rounded, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,87 @@
+"""Energy balance, money flows and the gsy-e KPIs."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from actorgrid.market import (
+    Bid,
+    Carries,
+    EnergyBalance,
+    Iota,
+    MarketError,
+    MoneyFlows,
+    Offer,
+    PayAsClear,
+    Price,
+    SlotId,
+    Tariffs,
+    Wh,
+    clear,
+    retail_savings,
+    self_consumption,
+    self_sufficiency,
+    settle,
+)
+
+
+def test_kpis_follow_gsy_e_definitions() -> None:
+    t = Tariffs(Price(30), Price(5))
+    result = clear(
+        SlotId(0),
+        [Offer("pv", Wh(1000), Price(10))],
+        [Bid("home", Wh(4000), Price(30))],
+        PayAsClear(),
+        t,
+    )
+    balance = EnergyBalance.of(result)
+    # all 1000 Wh of PV are used locally; they cover a quarter of the demand
+    assert self_consumption(balance) == 1
+    assert self_sufficiency(balance) == Fraction(1, 4)
+    assert balance.as_dict() == {
+        "produced_wh": 1000,
+        "consumed_wh": 4000,
+        "local_wh": 1000,
+        "imported_wh": 3000,
+        "exported_wh": 0,
+    }
+
+
+def test_kpis_are_none_without_denominator() -> None:
+    nothing = EnergyBalance(Wh(0), Wh(0), Wh(0), Wh(0), Wh(0))
+    assert self_sufficiency(nothing) is None and self_consumption(nothing) is None
+
+
+def test_totals_and_checks() -> None:
+    t = Tariffs(Price(30), Price(5))
+    results = [
+        clear(
+            SlotId(n),
+            [Offer("pv", Wh(900 * n), Price(8))],
+            [Bid("h", Wh(500), Price(30))],
+            PayAsClear(),
+            t,
+        )
+        for n in range(4)
+    ]
+    total = EnergyBalance.total(EnergyBalance.of(r) for r in results)
+    total.check()
+    assert total.produced_wh == 900 * 6 and total.consumed_wh == 2000
+    carries = Carries()
+    flows = []
+    for r in results:
+        s = settle(r, "g", carries)
+        carries = s.carries
+        flows.append(MoneyFlows.of(s))
+    MoneyFlows.total(flows).check()
+    with pytest.raises(MarketError):
+        EnergyBalance(Wh(10), Wh(10), Wh(5), Wh(5), Wh(4)).check()
+    with pytest.raises(MarketError):
+        MoneyFlows(Iota(10), Iota(5), Iota(1), Iota(3)).check()
+
+
+def test_retail_savings() -> None:
+    assert retail_savings(2000, 40, Price(30)) == 20
+    assert retail_savings(1000, Fraction(61, 2), Price(30)) == Fraction(-1, 2)

@@ -1,0 +1,325 @@
+"""Core behaviour: tell/ask, mailboxes, dead letters, names, watch, timers."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from actorgrid.runtime import (
+    Actor,
+    ActorDied,
+    ActorNameError,
+    ActorRef,
+    ActorStartFailed,
+    ActorSystem,
+    AskTimeout,
+    DeadLetter,
+    MailboxFull,
+    Overflow,
+    Restart,
+    SimClock,
+    SystemNotRunning,
+    Terminated,
+)
+
+
+class Recorder(Actor):
+    """Records messages; answers an ask with everything seen so far."""
+
+    def __init__(self) -> None:
+        self.seen: list[object] = []
+
+    async def on_receive(self, message: object) -> object:
+        if message == "boom":
+            raise ValueError("boom")
+        self.seen.append(message)
+        return list(self.seen)
+
+
+class Gate:
+    """Holds an actor inside its handler: ``entered`` is set when it got there."""
+
+    def __init__(self) -> None:
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+
+    def set(self) -> None:
+        self.release.set()
+
+
+class Blocker(Actor):
+    """Blocks on a Gate message (to hold the mailbox busy), records the rest."""
+
+    mailbox_size = 2
+    overflow = Overflow.BACKPRESSURE
+
+    def __init__(self) -> None:
+        self.seen: list[object] = []
+
+    async def on_receive(self, message: object) -> object:
+        if isinstance(message, Gate):
+            message.entered.set()
+            await message.release.wait()
+        else:
+            self.seen.append(message)
+        return list(self.seen)
+
+
+class Rejecting(Blocker):
+    overflow = Overflow.REJECT
+
+
+async def test_tell_then_ask_sees_messages_in_order() -> None:
+    async with ActorSystem("t") as system:
+        ref = await system.spawn(Recorder, name="rec")
+        for i in range(100):
+            ref.tell(i)
+        assert await ref.ask("end") == [*range(100), "end"]
+
+
+async def test_ask_timeout_is_typed_and_the_actor_survives() -> None:
+    async with ActorSystem("t") as system:
+        ref = await system.spawn(Blocker, name="b")
+        gate = Gate()
+        with pytest.raises(AskTimeout) as info:
+            await ref.ask(gate, timeout=0.05)
+        assert info.value.path == "/b"
+        gate.set()
+        assert await ref.ask("after") == ["after"]
+
+
+async def test_ask_to_crashing_actor_fails_with_actor_died_and_it_restarts() -> None:
+    async with ActorSystem("t") as system:
+        ref = await system.spawn(Recorder, name="rec")
+        ref.tell("before")
+        with pytest.raises(ActorDied) as info:
+            await ref.ask("boom")
+        assert isinstance(info.value.reason, ValueError)
+        # restarted: fresh state, same ref and path
+        assert await ref.ask("x") == ["x"]
+        assert system.lookup("/rec") is ref
+
+
+async def test_ask_to_stopped_actor_fails_promptly_and_is_dead_lettered() -> None:
+    async with ActorSystem("t") as system:
+        ref = await system.spawn(Recorder, name="rec")
+        await system.stop(ref)
+        assert not ref.is_alive
+        with pytest.raises(ActorDied):
+            await ref.ask("late", timeout=60)
+        ref.tell("later")
+        letters = [(d.message, d.reason) for d in system.dead_letters.recent]
+        assert ("late", "stopped") in letters and ("later", "stopped") in letters
+        assert system.lookup("/rec") is None
+
+
+async def test_pending_asks_fail_when_actor_is_stopped_while_handling() -> None:
+    async with ActorSystem("t") as system:
+        ref = await system.spawn(Blocker, name="b")
+        gate = Gate()
+        first = asyncio.ensure_future(ref.ask(gate, timeout=60))
+        await gate.entered.wait()
+        queued = asyncio.ensure_future(ref.ask("queued", timeout=60))
+        await asyncio.sleep(0)  # let the ask task enqueue (no timing involved)
+        stopping = asyncio.ensure_future(system.stop(ref, timeout=60))
+        await asyncio.sleep(0)  # the stop request is now registered
+        gate.set()
+        await stopping
+        assert await first == []  # the message being handled completes
+        with pytest.raises(ActorDied):
+            await queued
+        assert [d.message for d in system.dead_letters.recent] == ["queued"]
+
+
+async def test_reject_overflow_raises_mailbox_full_and_records_dead_letter() -> None:
+    async with ActorSystem("t") as system:
+        ref = await system.spawn(Rejecting, name="r")
+        gate = Gate()
+        blocked = asyncio.ensure_future(ref.ask(gate))
+        await gate.entered.wait()
+        ref.tell(1)
+        ref.tell(2)
+        with pytest.raises(MailboxFull):
+            ref.tell(3)
+        with pytest.raises(MailboxFull):
+            await ref.send(4)
+        assert system.dead_letters.count == 2
+        assert [d.reason for d in system.dead_letters.recent] == ["mailbox full"] * 2
+        gate.set()
+        await blocked  # the actor then drains 1 and 2 in the same batch
+        assert await ref.ask("end") == [1, 2, "end"]
+
+
+async def test_backpressure_send_waits_for_room() -> None:
+    async with ActorSystem("t") as system:
+        ref = await system.spawn(Blocker, name="b")
+        gate = Gate()
+        ref.tell(gate)
+        await gate.entered.wait()
+        await ref.send(1)
+        await ref.send(2)
+        third = asyncio.ensure_future(ref.send(3))
+        await asyncio.sleep(0)
+        assert not third.done()  # waits: the mailbox is full
+        with pytest.raises(MailboxFull):
+            ref.tell(99)  # tell never waits
+        gate.set()
+        await third
+        assert await ref.ask("end") == [1, 2, 3, "end"]
+
+
+async def test_dead_letter_subscription_sees_every_letter() -> None:
+    async with ActorSystem("t") as system:
+        seen: list[DeadLetter] = []
+        unsubscribe = system.dead_letters.subscribe(seen.append)
+        ref = await system.spawn(Recorder, name="rec")
+        await ref.stop()
+        ref.tell("a")
+        unsubscribe()
+        ref.tell("b")
+        assert [d.message for d in seen] == ["a"]
+        assert system.dead_letters.count == 2
+
+
+class Parent(Actor):
+    async def on_start(self) -> None:
+        await self.ctx.spawn(Recorder, name="child")
+
+    async def on_receive(self, message: object) -> object:
+        return [r.path for r in self.ctx.children]
+
+
+async def test_paths_lookup_and_names() -> None:
+    async with ActorSystem("t") as system:
+        parent = await system.spawn(Parent, name="grid")
+        assert await parent.ask("children") == ["/grid/child"]
+        child = system.lookup("/grid/child")
+        assert isinstance(child, ActorRef) and child.name == "child"
+        assert system.lookup("/grid/nope") is None
+        with pytest.raises(ActorNameError):
+            await system.spawn(Recorder, name="grid")
+        with pytest.raises(ActorNameError):
+            await system.spawn(Recorder, name="a/b")
+        with pytest.raises(ActorNameError):
+            system.lookup("grid")
+        anonymous = await system.spawn(Recorder)
+        assert anonymous.path.startswith("/$")
+        assert system.actor_count == 3
+
+
+class Watcher(Actor):
+    def __init__(self) -> None:
+        self.events: list[Terminated] = []
+
+    async def on_receive(self, message: object) -> object:
+        if isinstance(message, ActorRef):
+            self.ctx.watch(message)
+        elif isinstance(message, Terminated):
+            self.events.append(message)
+        return [(e.ref.path, e.reason) for e in self.events]
+
+
+async def test_death_watch_reports_reason() -> None:
+    async with ActorSystem("t") as system:
+        watcher = await system.spawn(Watcher, name="w")
+        target = await system.spawn(Recorder, name="target", restart=Restart.TEMPORARY)
+        await watcher.ask(target)
+        target.tell("boom")  # temporary: not restarted
+        await system.stop(target)
+        events = await watcher.ask("?")
+        assert len(events) == 1 and events[0][0] == "/target"
+        assert isinstance(events[0][1], ValueError)
+        # watching a dead actor delivers Terminated(noproc) at once
+        await watcher.ask(target)
+        assert (await watcher.ask("?"))[-1] == ("/target", "noproc")
+
+
+async def test_watch_sees_normal_stop() -> None:
+    async with ActorSystem("t") as system:
+        watcher = await system.spawn(Watcher, name="w")
+        target = await system.spawn(Recorder, name="target")
+        await watcher.ask(target)
+        await system.stop(target)
+        assert await watcher.ask("?") == [("/target", "normal")]
+
+
+class FailsToStart(Actor):
+    async def on_start(self) -> None:
+        raise RuntimeError("no")
+
+
+async def test_spawn_raises_when_on_start_fails_and_frees_the_name() -> None:
+    async with ActorSystem("t") as system:
+        with pytest.raises(ActorStartFailed) as info:
+            await system.spawn(FailsToStart, name="f")
+        assert isinstance(info.value.__cause__, RuntimeError)
+        assert system.lookup("/f") is None
+        await system.spawn(Recorder, name="f")
+
+
+async def test_bad_factory_and_closed_system_are_typed_errors() -> None:
+    system = ActorSystem("t")
+    with pytest.raises(SystemNotRunning):
+        await system.spawn(Recorder)
+    async with system:
+        with pytest.raises(TypeError):
+            await system.spawn(lambda: object())  # type: ignore[arg-type, return-value]
+        assert system.actor_count == 0
+    with pytest.raises(SystemNotRunning):
+        await system.spawn(Recorder)
+
+
+class Ticker(Actor):
+    def __init__(self) -> None:
+        self.ticks: list[float] = []
+
+    async def on_start(self) -> None:
+        self.ctx.schedule_periodic(10.0, "tick")
+        self.ctx.schedule_once(25.0, "once")
+
+    async def on_receive(self, message: object) -> object:
+        if message in ("tick", "once"):
+            self.ticks.append(self.ctx.clock.now())
+        return list(self.ticks)
+
+
+async def test_timers_on_sim_clock_fire_in_virtual_time() -> None:
+    clock = SimClock()
+    async with ActorSystem("t", clock=clock) as system:
+        ref = await system.spawn(Ticker, name="tick")
+        await clock.sleep(3600.0)
+        ticks = await ref.ask("?")
+        assert ticks[:4] == [10.0, 20.0, 25.0, 30.0]
+        assert len(ticks) == 361  # 360 periodic + 1 once
+        assert clock.now() == 3600.0
+
+
+async def test_timers_are_cancelled_on_stop() -> None:
+    clock = SimClock()
+    async with ActorSystem("t", clock=clock) as system:
+        ref = await system.spawn(Ticker, name="tick")
+        await system.stop(ref)
+        assert clock.pending_timers == 0
+        before = system.dead_letters.count
+        await clock.sleep(100.0)
+        assert system.dead_letters.count == before
+
+
+async def test_shutdown_leaves_no_task_behind() -> None:
+    before = asyncio.all_tasks()
+    async with ActorSystem("t") as system:
+        await system.spawn(Parent, name="p")
+        await system.spawn(Ticker, name="tick")
+        b = await system.spawn(Blocker, name="b", shutdown=0.05)
+        b.tell(Gate())  # never released: cancelled after its shutdown timeout
+    assert asyncio.all_tasks() == before
+
+
+async def test_several_systems_coexist() -> None:
+    async with ActorSystem("a") as a, ActorSystem("b") as b:
+        ra = await a.spawn(Recorder, name="x")
+        rb = await b.spawn(Recorder, name="x")
+        assert ra is not rb
+        assert await ra.ask(1) == [1] and await rb.ask(2) == [2]
+        assert a.lookup("/x") is ra and b.lookup("/x") is rb
