@@ -46,9 +46,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from fractions import Fraction
-from hashlib import blake2b
+from hashlib import shake_256
 from pathlib import Path
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from actorgrid.market import (
@@ -70,6 +69,7 @@ if TYPE_CHECKING:
     from actorgrid.ledger.keystore import SecretSeed
 
 __all__ = [
+    "PROFILE_KEYS",
     "UTILITY_ID",
     "ClearingConfig",
     "ConfigError",
@@ -81,6 +81,7 @@ __all__ = [
     "ProducerConfig",
     "SeedsConfig",
     "SourceConfig",
+    "demo_seed",
     "load_config",
     "parse_config",
 ]
@@ -285,8 +286,9 @@ def parse_config(
 
 def demo_seed(phrase: str, entity_id: str) -> str:
     """A deterministic 81-tryte seed from a public phrase: for demos and tests ONLY."""
-    digest = blake2b(f"{phrase}\x00{entity_id}".encode(), digest_size=64).digest()
-    return "".join(_TRYTES[b % 27] for b in (digest + digest)[:81])
+    # Not secret by design, so the slight modulo bias of bytes -> trytes does not matter.
+    digest = shake_256(f"{phrase}\x00{entity_id}".encode()).digest(81)
+    return "".join(_TRYTES[b % 27] for b in digest)
 
 
 # -- sections ------------------------------------------------------------------------------
@@ -428,7 +430,7 @@ def _balance(t: _Table) -> Iota | None:
     return Iota(t.integer("balance_i", low=0)) if "balance_i" in t.raw else None
 
 
-def _profile(owner: _Table, base: Path) -> Mapping[str, Any]:
+def _profile(owner: _Table, base: Path) -> dict[str, Any]:
     t = owner.table("profile")
     kind = t.choice("kind", tuple(PROFILE_KEYS))
     for key in PROFILE_KEYS[kind]:
@@ -445,7 +447,7 @@ def _profile(owner: _Table, base: Path) -> Mapping[str, Any]:
             t.number(key, low=0.0)
     if kind == "random" and t.number("max_wh") < t.number("min_wh"):
         raise ConfigError(t.key("max_wh"), "must be >= min_wh")
-    return MappingProxyType(spec)
+    return spec
 
 
 def _check_unique_ids(config: GridConfig) -> None:

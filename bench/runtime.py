@@ -116,8 +116,9 @@ class Feeder(Actor):
     __slots__ = ()
 
     async def on_receive(self, message: object) -> object:
-        _, sink, k = message  # type: ignore[misc]
-        assert isinstance(sink, ActorRef)
+        assert isinstance(message, tuple)
+        sink: ActorRef = message[1]
+        k: int = message[2]
         for i in range(k):
             await sink.send(i)
         return k
@@ -260,12 +261,12 @@ def pykka_ask(n: int) -> float:
 
 
 def best(fn: Any, *args: Any, repeat: int = 3) -> float:
-    return max(fn(*args) for _ in range(repeat))
+    return float(max(fn(*args) for _ in range(repeat)))
 
 
 async def abest(fn: Any, *args: Any, repeat: int = 3) -> float:
     results = [await fn(*args) for _ in range(repeat)]
-    return max(results)
+    return float(max(results))
 
 
 async def run(quick: bool) -> dict[str, Any]:

@@ -2,9 +2,10 @@
 
 Delivery between entities is *at least once*: a sender keeps each message in its
 :class:`~actorgrid.actors.store.Outbox` (which lives in the run's store, so it survives a
-restart) and resends everything unacknowledged every ``retry_s`` seconds of the run's
-clock; the receiver de-duplicates by (entity, slot) or document id and acknowledges every
-copy. Together that is *exactly once* in the books.
+restart) and resends everything unacknowledged when told :class:`Retry` (the run's retry
+sweep tells every entity with pending messages, every ``retry_s`` seconds of the run's
+clock) and when it restarts; the receiver de-duplicates by (entity, slot) or document id
+and acknowledges every copy. Together that is *exactly once* in the books.
 """
 
 from __future__ import annotations
@@ -48,14 +49,24 @@ class RunEnv:
     readings: int = 0
     grid_id: str = "grid"
     extra: dict[str, Any] = field(default_factory=dict)
+    refs: dict[str, ActorRef] = field(default_factory=dict)
 
     def slot_end(self, slot: int) -> float:
         """Clock time at which ``slot`` ends."""
         return self.t0 + (slot + 1) * self.spec.slot_s
 
     def ref(self, entity: str) -> ActorRef | None:
-        """The current ref of ``entity`` (by id or path), or None if it is not running."""
-        return self.system.lookup(self.paths.get(entity, entity))
+        """The current ref of ``entity`` (by id or path), or None if it is not running.
+
+        Refs survive restarts, so they are cached; a stopped actor's ref is looked up again.
+        """
+        ref = self.refs.get(entity)
+        if ref is not None and ref.is_alive:
+            return ref
+        ref = self.system.lookup(self.paths.get(entity, entity))
+        if ref is not None:
+            self.refs[entity] = ref
+        return ref
 
 
 class Entity(Actor):
@@ -68,14 +79,12 @@ class Entity(Actor):
         self.env = env
         self.entity_id = entity_id
         self.outbox = outbox
-        self._retry_armed = False
 
     async def on_start(self) -> None:
         """Count the (re)start, re-arm retransmission, then :meth:`started`."""
         self.env.store.started(self.entity_id)
         if self.outbox.pending:
             self._resend()
-            self._arm_retry()
         await self.started()
 
     async def started(self) -> None:
@@ -84,9 +93,7 @@ class Entity(Actor):
     async def on_receive(self, message: object) -> object:
         """Crash on :class:`Crash`, resend on :class:`Retry`, else :meth:`handle`."""
         if isinstance(message, Retry):
-            self._retry_armed = False
             self._resend()
-            self._arm_retry()
             return None
         if isinstance(message, wire.Ack):
             self.acked(message.ref)
@@ -106,7 +113,6 @@ class Entity(Actor):
         """Send ``message`` to entity ``to`` and keep resending it until :meth:`acked`."""
         self.outbox.put(wire.key_of(message), to, message)
         self.deliver(to, message)
-        self._arm_retry()
 
     def acked(self, key: str) -> None:
         """The receiver acknowledged ``key``: stop resending it."""
@@ -130,8 +136,3 @@ class Entity(Actor):
         for to, message in list(self.outbox.pending.values()):
             self.outbox.resent += 1
             self.deliver(to, message)
-
-    def _arm_retry(self) -> None:
-        if self.outbox.pending and not self._retry_armed:
-            self._retry_armed = True
-            self.ctx.schedule_once(self.env.spec.timing.retry_s, Retry())

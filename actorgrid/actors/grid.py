@@ -47,7 +47,7 @@ class GridActor(Entity):
     """The grid operator: market, billing, payouts and the utility's settlement."""
 
     def __init__(self, env: RunEnv) -> None:
-        self.book = env.store.grid
+        self.book = env.store.grid_book(env.grid_id)
         super().__init__(env, env.grid_id, self.book.outbox)
         self.consumer_ids = tuple(c.id for c in env.spec.consumers)
         self.producer_ids = tuple(p.id for p in env.spec.producers)

@@ -50,6 +50,10 @@ class LedgerPort(Protocol):
         """Confirmed balance of ``entity``'s wallet."""
         ...
 
+    async def is_confirmed(self, key: str) -> bool:
+        """Whether the transfer with idempotency key ``key`` is confirmed on the ledger."""
+        ...
+
     async def figures(self) -> LedgerFigures:
         """Bundles, confirmations and transfers so far."""
         ...
@@ -97,6 +101,10 @@ class BookLedger:
     async def balance(self, entity: str) -> int | None:
         """The booked balance."""
         return self.balances.get(entity, 0)
+
+    async def is_confirmed(self, key: str) -> bool:
+        """Booked transfers are confirmed at once."""
+        return key in self.done
 
     async def figures(self) -> LedgerFigures:
         """Transfers booked (no bundles)."""

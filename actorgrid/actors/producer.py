@@ -42,6 +42,7 @@ class ProducerActor(Entity):
         elif isinstance(message, Grace):
             self._close_ready(force_until=message.slot)
             self._arm_grace()
+            await self._check_payouts()
         elif isinstance(message, wire.SettlementStatement):
             self._on_statement(message)
         elif isinstance(message, wire.SlotOutcome):
@@ -113,6 +114,8 @@ class ProducerActor(Entity):
         if statement.slot in book.statements:
             return
         book.statements[statement.slot] = statement.amount_i
+        if statement.amount_i > 0:
+            book.unverified[statement.payout_id] = statement.amount_i
         if self.env.mam is not None:
             self.env.mam.record(
                 self, "statement", {"slot": statement.slot, "i": statement.amount_i}
@@ -127,6 +130,15 @@ class ProducerActor(Entity):
         book.matched_wh += outcome.matched_wh
         book.exported_wh += outcome.utility_wh
 
+    async def _check_payouts(self) -> None:
+        """Look every unverified payout up on the ledger; confirmed ones count as verified."""
+        book = self.book
+        for key, amount in list(book.unverified.items()):
+            if await self.env.ledger.is_confirmed(key):
+                del book.unverified[key]
+                book.verified_i += amount
+
     async def _verify(self) -> None:
-        """Read the producer's confirmed balance from the ledger (the check of its payouts)."""
+        """Check the remaining payouts and read the confirmed balance from the ledger."""
+        await self._check_payouts()
         self.book.ledger_balance_i = await self.env.ledger.balance(self.entity_id)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from actorgrid.actors.base import RunEnv
 from actorgrid.actors.consumer import ConsumerActor
-from actorgrid.actors.control import Crash, Flush, VerifyPayouts
+from actorgrid.actors.control import Crash, Flush, Retry, VerifyPayouts
 from actorgrid.actors.grid import UTILITY, GridActor
 from actorgrid.actors.payments import BookLedger, LedgerPort
 from actorgrid.actors.producer import ProducerActor
@@ -61,10 +61,13 @@ class RunError(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class Fault:
-    """Crash ``entity`` (an id, or ``"grid"``) at ``at_s`` seconds of clock time after start."""
+    """At ``at_s`` seconds of clock time after the start, ``kind`` happens to ``entity``
+    (an entity id, or the grid's id): ``"crash"`` (it raises; its supervisor restarts it)
+    or ``"stop"`` (it is stopped for good, e.g. a dead meter)."""
 
     at_s: float
     entity: str
+    kind: str = "crash"
 
 
 def build_profiles(spec: GridSpec) -> dict[str, Profile]:
@@ -182,7 +185,8 @@ async def run_grid(
             await start_hook(env)
         await system.spawn_supervisor(grid_supervisor(env), name=GRID)
         for fault in faults:
-            clock.call_later(max(0.0, fault.at_s), _inject, env, fault.entity)
+            clock.call_later(max(0.0, fault.at_s), _inject, env, fault)
+        sweep = _RetrySweep(env)
         await done.wait()
         for consumer in spec.consumers:
             ref = env.ref(consumer.id)
@@ -193,10 +197,14 @@ async def run_grid(
             ref = env.ref(producer.id)
             if ref is not None:
                 await ref.ask(VerifyPayouts(), timeout=60.0)
-        results = await collect_results(env)
+        sweep.stop()
         stop_hook = getattr(port, "stop", None)
         if stop_hook is not None:
             await stop_hook(env)
+        results = await collect_results(env)
+    close_hook = getattr(port, "close", None)
+    if close_hook is not None:
+        await close_hook(env)
     results.wall_s = time.perf_counter() - started
     results.clock = "sim" if isinstance(clock, SimClock) else "wall"
     return results
@@ -213,9 +221,35 @@ def initial_balances(spec: GridSpec, grid_id: str) -> dict[str, int]:
     return books
 
 
-def _inject(env: RunEnv, entity: str) -> None:
-    ref = env.ref(entity)
-    if ref is not None:
+class _RetrySweep:
+    """Every ``retry_s`` of clock time, tell :class:`Retry` to each entity that has
+    unacknowledged messages (one timer for the whole run instead of one per entity)."""
+
+    def __init__(self, env: RunEnv) -> None:
+        self.env = env
+        self.every = env.spec.timing.retry_s
+        self.handle = env.system.clock.call_later(self.every, self._tick)
+
+    def _tick(self) -> None:
+        for entity in list(self.env.store.waiting):
+            ref = self.env.ref(entity)
+            if ref is not None:
+                ref.tell(Retry())
+        self.handle = self.env.system.clock.call_later(self.every, self._tick)
+
+    def stop(self) -> None:
+        self.handle.cancel()
+
+
+def _inject(env: RunEnv, fault: Fault) -> None:
+    ref = env.ref(fault.entity)
+    if ref is None:
+        return
+    if fault.kind == "stop":
+        task = asyncio.get_running_loop().create_task(env.system.stop(ref))
+        env.extra.setdefault("tasks", set()).add(task)
+        task.add_done_callback(env.extra["tasks"].discard)
+    else:
         ref.tell(Crash(f"at {env.system.clock.now():.0f}s"))
 
 
@@ -262,14 +296,12 @@ async def collect_results(env: RunEnv) -> RunResults:
         slots=[gbook.cleared[k] for k in sorted(gbook.cleared)],
         readings=env.readings,
         restarts=sum(store.restarts.values()),
+        mam_roots=dict(env.extra.get("mam_roots", {})),
     )
     received: dict[str, int] = {}
-    confirmed: dict[str, int] = {}
     for record in gbook.transfers.values():
         if record.accepted and not record.failed:
             received[record.to_entity] = received.get(record.to_entity, 0) + record.amount_i
-        if record.confirmed:
-            confirmed[record.to_entity] = confirmed.get(record.to_entity, 0) + record.amount_i
     for producer in spec.producers:
         pbook = store.producer(producer.id)
         results.participants.append(
@@ -281,7 +313,7 @@ async def collect_results(env: RunEnv) -> RunResults:
                 utility_wh=gbook.utility_wh.get(producer.id, 0),
                 billed_i=gbook.owed.get(producer.id, 0),
                 paid_i=received.get(producer.id, 0),
-                confirmed_i=confirmed.get(producer.id, 0),
+                confirmed_i=pbook.verified_i,
                 ledger_balance_i=pbook.ledger_balance_i,
                 invoices=len(pbook.statements),
                 missing_slots=len(pbook.missing),
@@ -314,14 +346,23 @@ async def collect_results(env: RunEnv) -> RunResults:
 
 
 async def reconcile(env: RunEnv, results: RunResults) -> bool:
-    """Whether every wallet's ledger balance equals what the books say it should be."""
-    initial = initial_balances(env.spec, env.grid_id)
+    """Whether every wallet's confirmed ledger balance equals what the books say: its
+    genesis balance, minus confirmed transfers out, plus confirmed transfers in."""
+    from actorgrid.actors.grid import collection_wallet
+
+    expected = dict(initial_balances(env.spec, env.grid_id))
+    records = list(env.store.grid.transfers.values())
+    for cbook in env.store.consumers.values():
+        records.extend(cbook.payments.values())
+    for record in records:
+        if record.confirmed:
+            expected[record.wallet] = expected.get(record.wallet, 0) - record.amount_i
+            expected[record.to_entity] = expected.get(record.to_entity, 0) + record.amount_i
+    expected.setdefault(collection_wallet(env.grid_id), 0)
     ok = True
-    for p in results.participants:
-        expected = initial.get(p.id, 0) + (
-            p.confirmed_i if p.kind == "producer" else -p.confirmed_i
-        )
-        if p.ledger_balance_i is not None and p.ledger_balance_i != expected:
-            log.error("%s: ledger balance %s != books %s", p.id, p.ledger_balance_i, expected)
+    for wallet, amount in sorted(expected.items()):
+        actual = await env.ledger.balance(wallet)
+        if actual is not None and actual != amount:
+            log.error("%s: ledger balance %s != books %s", wallet, actual, amount)
             ok = False
     return ok

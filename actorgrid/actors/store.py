@@ -30,8 +30,15 @@ __all__ = [
 
 @dataclass(slots=True)
 class Outbox:
-    """Messages sent but not yet acknowledged, by key; resent until their ack arrives."""
+    """Messages sent but not yet acknowledged, by key; resent until their ack arrives.
 
+    ``owner`` is added to the shared ``waiting`` set while anything is pending, so the
+    run's retry sweep finds the entities that have something to resend without a timer
+    per entity.
+    """
+
+    owner: str = ""
+    waiting: set[str] = field(default_factory=set)
     pending: dict[Any, tuple[str, object]] = field(default_factory=dict)
     sent: int = 0
     resent: int = 0
@@ -40,10 +47,14 @@ class Outbox:
         """Remember ``message`` for ``path`` until :meth:`ack` of ``key``."""
         self.pending[key] = (path, message)
         self.sent += 1
+        self.waiting.add(self.owner)
 
     def ack(self, key: Any) -> bool:
         """Forget ``key``; True if it was pending."""
-        return self.pending.pop(key, None) is not None
+        found = self.pending.pop(key, None) is not None
+        if not self.pending:
+            self.waiting.discard(self.owner)
+        return found
 
 
 @dataclass(slots=True)
@@ -64,6 +75,8 @@ class ProducerBook:
     missing: dict[int, tuple[str, ...]] = field(default_factory=dict)
     offered_wh: dict[int, int] = field(default_factory=dict)
     statements: dict[int, int] = field(default_factory=dict)  # slot -> iotas due
+    unverified: dict[str, int] = field(default_factory=dict)  # payout id -> iotas
+    verified_i: int = 0  # payouts seen confirmed on the ledger
     outcomes: dict[int, str] = field(default_factory=dict)  # slot -> reason
     matched_wh: int = 0
     exported_wh: int = 0
@@ -156,18 +169,34 @@ class RunStore:
     consumers: dict[str, ConsumerBook] = field(default_factory=dict)
     grid: GridBook = field(default_factory=GridBook)
     restarts: dict[str, int] = field(default_factory=dict)
+    waiting: set[str] = field(default_factory=set)  # entities with unacknowledged messages
 
     def source(self, source_id: str) -> SourceBook:
         """The book of ``source_id`` (created empty on first use)."""
-        return self.sources.setdefault(source_id, SourceBook())
+        if source_id not in self.sources:
+            self.sources[source_id] = SourceBook(outbox=self._outbox(source_id))
+        return self.sources[source_id]
 
     def producer(self, producer_id: str) -> ProducerBook:
         """The book of ``producer_id`` (created empty on first use)."""
-        return self.producers.setdefault(producer_id, ProducerBook())
+        if producer_id not in self.producers:
+            self.producers[producer_id] = ProducerBook(outbox=self._outbox(producer_id))
+        return self.producers[producer_id]
 
     def consumer(self, consumer_id: str) -> ConsumerBook:
         """The book of ``consumer_id`` (created empty on first use)."""
-        return self.consumers.setdefault(consumer_id, ConsumerBook())
+        if consumer_id not in self.consumers:
+            self.consumers[consumer_id] = ConsumerBook(outbox=self._outbox(consumer_id))
+        return self.consumers[consumer_id]
+
+    def grid_book(self, grid_id: str) -> GridBook:
+        """The grid's book, its outbox owned by ``grid_id``."""
+        if not self.grid.outbox.owner:
+            self.grid.outbox = self._outbox(grid_id)
+        return self.grid
+
+    def _outbox(self, owner: str) -> Outbox:
+        return Outbox(owner=owner, waiting=self.waiting)
 
     def started(self, entity: str) -> int:
         """Count a start of ``entity``; returns how many times it was started before."""

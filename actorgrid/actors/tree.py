@@ -5,6 +5,7 @@ Layout (paths as the runtime names them)::
     /                       root supervisor (one_for_one)
     /ledger                 supervisor of the ledger
     /ledger/writer          the ledger actor (single writer to the tangle)
+    /ledger/mam             the MAM stream publisher (when MAM is on)
     /grid                   supervisor of the grid's subtree
     /grid/operator          the Grid actor (clearing, billing, payouts, utility)
     /grid/<producer>        one supervisor per producer
@@ -29,6 +30,7 @@ __all__ = [
     "CONSUMERS",
     "GRID",
     "LEDGER",
+    "LEDGER_MAM",
     "LEDGER_WRITER",
     "OPERATOR",
     "PRODUCER_AGENT",
@@ -39,6 +41,7 @@ __all__ = [
 
 LEDGER = "ledger"
 LEDGER_WRITER = "writer"
+LEDGER_MAM = "mam"
 GRID = "grid"
 OPERATOR = "operator"
 CONSUMERS = "consumers"

@@ -9,6 +9,7 @@ message itself, so sender and receiver agree without extra state.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from hashlib import blake2b
 from typing import Any
 
@@ -109,7 +110,14 @@ def key_of(message: object) -> str:
 
 def ack_for(message: object) -> Ack:
     """The acknowledgement of ``message``."""
-    return Ack(key_of(message))
+    return _ack(key_of(message))
+
+
+@lru_cache(maxsize=1 << 16)
+def _ack(ref: str) -> Ack:
+    # acks are immutable and validated on construction: sources ack the same few keys
+    # slot after slot, so caching them saves the validation on the hot path
+    return Ack(ref)
 
 
 def settlement_record(

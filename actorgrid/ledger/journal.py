@@ -388,7 +388,9 @@ class Journal:
 
     def next_index(self, wallet: str) -> int:
         """The first key index of ``wallet`` never handed out."""
-        row = self._db.execute("SELECT next_index FROM wallets WHERE name = ?", (wallet,)).fetchone()
+        row = self._db.execute(
+            "SELECT next_index FROM wallets WHERE name = ?", (wallet,)
+        ).fetchone()
         return int(row[0]) if row else 0
 
     def record_addresses(

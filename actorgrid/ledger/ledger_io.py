@@ -3,27 +3,26 @@
 The ledger actor never blocks its event loop: journal writes (SQLite, fsync) run on one
 dedicated thread, node calls on another (so a slow node never delays acknowledging a request),
 and key derivation, signing and proof-of-work on :class:`~actorgrid.ledger.workers.LedgerWorkers`.
-``hold`` wraps each call, so a simulated clock can be held still while work is in flight.
+Every call holds the runtime clock while it is in flight (``Clock.track``), so a simulated clock
+never jumps ahead of work it cannot see.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
 
 from actorgrid.ledger.journal import Journal
 from actorgrid.ledger.node_client import NodeClient
 from actorgrid.ledger.workers import LedgerWorkers
+from actorgrid.runtime import Clock
 
-__all__ = ["Hold", "LedgerIO"]
+__all__ = ["LedgerIO"]
 
 _T = TypeVar("_T")
-
-Hold = Callable[[], AbstractAsyncContextManager[Any]]
 
 
 class LedgerIO:
@@ -34,36 +33,41 @@ class LedgerIO:
         journal: Journal,
         node: NodeClient,
         workers: LedgerWorkers,
-        hold: Hold | None = None,
         *,
+        clock: Clock | None = None,
         node_inline: bool = False,
     ) -> None:
         self.journal = journal
         self.node_client = node
         self.workers = workers
-        self._hold: Hold = hold or (lambda: contextlib.nullcontext())  # type: ignore[return-value,arg-type]
+        self._clock = clock
         self._db_thread = ThreadPoolExecutor(1, thread_name_prefix="ledger-journal")
         self._node_inline = node_inline
         self._node_thread = ThreadPoolExecutor(1, thread_name_prefix="ledger-node")
 
-    async def db(self, fn: Callable[..., _T], *args: Any) -> _T:
-        """``fn(journal, *args)`` on the journal thread."""
-        async with self._hold():
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._db_thread, fn, self.journal, *args)
+    async def db(self, fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+        """``fn(journal, *args, **kwargs)`` on the journal thread."""
+        call = functools.partial(fn, self.journal, *args, **kwargs)
+        return await self._track(asyncio.get_running_loop().run_in_executor(self._db_thread, call))
 
     async def node(self, fn: Callable[..., _T], *args: Any) -> _T:
         """``fn(node_client, *args)`` on the node thread (or inline if configured)."""
-        async with self._hold():
-            if self._node_inline:
-                return fn(self.node_client, *args)
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._node_thread, fn, self.node_client, *args)
+        if self._node_inline:
+            return fn(self.node_client, *args)
+        loop = asyncio.get_running_loop()
+        return await self._track(
+            loop.run_in_executor(self._node_thread, fn, self.node_client, *args)
+        )
 
     async def work(self, fn: Callable[..., _T], *args: Any) -> _T:
         """``fn(*args)`` on the signing/PoW workers."""
-        async with self._hold():
-            return await self.workers.run(fn, *args)
+        loop = asyncio.get_running_loop()
+        return await self._track(loop.run_in_executor(self.workers.executor, fn, *args))
+
+    def _track(self, future: asyncio.Future[_T]) -> asyncio.Future[_T]:
+        if self._clock is not None:
+            self._clock.track(future)
+        return future
 
     def close(self) -> None:
         """Stop the threads (the journal and workers are closed by their owner)."""

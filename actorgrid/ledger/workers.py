@@ -22,7 +22,17 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal, ParamSpec, TypeVar
 
+from actorgrid.ledger.signing import signature_fragments
+from actorgrid.ledger.trytes import (
+    address_from_seed,
+    bundle_hash,
+    int_to_trytes,
+    normalize_bundle_hash,
+    trytes_to_int,
+)
+
 __all__ = [
+    "AttachedBundle",
     "BundlePlan",
     "LedgerWorkers",
     "PlannedInput",
@@ -38,6 +48,7 @@ _P = ParamSpec("_P")
 _T = TypeVar("_T")
 
 TAG_LEN = 27
+FRAGMENT_LEN = 2187
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,51 +121,80 @@ class SignedBundle:
 
 def derive_addresses(seed: str, start: int, count: int, security: int) -> list[str]:
     """Addresses ``start .. start+count-1`` of ``seed`` (81 trytes, no checksum)."""
-    from iota.crypto.addresses import AddressGenerator
-    from iota.crypto.types import Seed
-
-    gen = AddressGenerator(Seed(seed.encode("ascii")), security_level=security)
-    return [str(a) for a in gen.get_addresses(start, count)]
+    return [address_from_seed(seed, i, security) for i in range(start, start + count)]
 
 
 def sign_bundle(seed: str, plan: BundlePlan) -> SignedBundle:
-    """Build, finalize and sign the bundle described by ``plan`` (pure Python Kerl: slow)."""
-    from iota import Address, ProposedBundle, ProposedTransaction, Tag, TryteString
-    from iota.crypto.signing import KeyGenerator
-    from iota.crypto.types import Seed
+    """Build, finalize and sign the bundle described by ``plan``; trytes are head first.
 
-    bundle = ProposedBundle()
+    Finalizing is done here rather than by ``ProposedBundle.finalize``: PyOTA 2.1.0 fixes an
+    insecure bundle hash (one whose normalized form has a 13, the "M bug") by incrementing the
+    legacy tag with a carry-less add, which only cycles through three tags and so loops forever
+    for about one bundle in ten. Here the legacy tag is incremented as a 27-tryte integer.
+    Signatures come from :func:`actorgrid.ledger.signing.signature_fragments` (PyOTA's
+    algorithm, ~100x faster).
+    """
+    from iota import Address, BundleHash, Fragment, ProposedTransaction, Tag, TryteString
+
     tag = Tag(plan.tag.encode("ascii"))
-    for out in plan.outputs:
-        bundle.add_transaction(
+    txs: list[Any] = []
+    messages: list[str] = []
+
+    def add(address: str, value: int, message: str = "") -> None:
+        txs.append(
             ProposedTransaction(
-                address=Address(out.address.encode("ascii")),
-                value=out.value,
+                address=Address(address.encode("ascii")),
+                value=value,
                 tag=tag,
-                message=TryteString(out.message.encode("ascii")) if out.message else None,
                 timestamp=plan.timestamp,
             )
         )
-    inputs = []
+        messages.append(message)
+
+    for out in plan.outputs:
+        fragments = [
+            out.message[i : i + FRAGMENT_LEN] for i in range(0, len(out.message), FRAGMENT_LEN)
+        ]
+        add(out.address, out.value, fragments[0] if fragments else "")
+        for extra in fragments[1:]:
+            add(out.address, 0, extra)
+    input_positions: list[tuple[int, PlannedInput]] = []
     for inp in plan.inputs:
-        addr = Address(
-            inp.address.encode("ascii"),
-            balance=inp.balance,
-            key_index=inp.key_index,
-            security_level=inp.security,
-        )
-        inputs.append(addr)
-    bundle.add_inputs(inputs)
-    for txn in bundle:
-        txn.timestamp = plan.timestamp
-    if plan.remainder is not None:
-        bundle.send_unspent_inputs_to(Address(plan.remainder.encode("ascii")))
-    bundle.finalize()
-    for txn in bundle:
-        txn.timestamp = plan.timestamp
-    if inputs:
-        bundle.sign_inputs(KeyGenerator(Seed(seed.encode("ascii"))))
-    return SignedBundle(str(bundle.hash), tuple(str(t) for t in bundle.as_tryte_strings()))
+        input_positions.append((len(txs), inp))
+        add(inp.address, -inp.balance)
+        for _ in range(inp.security - 1):
+            add(inp.address, 0)
+    change = sum(i.balance for i in plan.inputs) - sum(o.value for o in plan.outputs)
+    if change < 0:
+        raise ValueError(f"inputs short by {-change} i")
+    if change > 0:
+        if plan.remainder is None:
+            raise ValueError(f"{change} i of change but no remainder address")
+        add(plan.remainder, change)
+    if not txs:
+        raise ValueError("a bundle needs at least one transaction")
+    for i, txn in enumerate(txs):
+        txn.current_index = i
+        txn.last_index = len(txs) - 1
+    # essence = address | value (27) | legacy tag (27) | timestamp | index | last index
+    essences = [(str(t.address), str(t.get_signature_validation_trytes())[81:]) for t in txs]
+    legacy = trytes_to_int(essences[0][1][27:54])
+    while True:
+        bundle = bundle_hash(essences)
+        if 13 not in normalize_bundle_hash(bundle):
+            break
+        legacy += 1
+        rest = essences[0][1]
+        essences[0] = (essences[0][0], rest[:27] + int_to_trytes(legacy, TAG_LEN) + rest[54:])
+    txs[0]._legacy_tag = Tag(essences[0][1][27:54].encode("ascii"))
+    for txn, msg in zip(txs, messages, strict=True):
+        txn.bundle_hash = BundleHash(bundle.encode("ascii"))
+        txn.signature_message_fragment = Fragment(TryteString(msg.encode("ascii")))
+    for pos, inp in input_positions:
+        sigs = signature_fragments(seed, inp.key_index, inp.security, bundle)
+        for k, frag in enumerate(sigs):
+            txs[pos + k].signature_message_fragment = Fragment(frag.encode("ascii"))
+    return SignedBundle(bundle, tuple(str(t.as_tryte_string()) for t in reversed(txs)))
 
 
 def build_zero_value_bundle(
@@ -173,9 +213,20 @@ def build_zero_value_bundle(
     )
 
 
-def attach_bundle(trytes: Sequence[str], trunk: str, branch: str, mwm: int) -> list[str]:
-    """Proof-of-work for every transaction of a signed bundle (libccurl), head first."""
-    from iota import TransactionHash, TryteString
+@dataclass(frozen=True, slots=True)
+class AttachedBundle:
+    """A bundle after proof-of-work: transaction trytes (head first) and the tail's hash."""
+
+    trytes: tuple[str, ...]
+    tail_hash: str
+
+
+def attach_bundle(trytes: Sequence[str], trunk: str, branch: str, mwm: int) -> AttachedBundle:
+    """Proof-of-work (libccurl) for every transaction of a signed bundle, on ``trunk``/``branch``.
+
+    The signed part is untouched: a reattachment redoes only this step.
+    """
+    from iota import Transaction, TransactionHash, TryteString
 
     # Imported here: pow configures the root logger at import time, keep that out of the parent.
     from pow import ccurl_interface
@@ -186,12 +237,15 @@ def attach_bundle(trytes: Sequence[str], trunk: str, branch: str, mwm: int) -> l
         TransactionHash(branch.encode("ascii")),
         mwm,
     )
-    return [str(t) for t in out]
+    attached = tuple(str(t) for t in out)
+    txs = [Transaction.from_tryte_string(TryteString(t.encode("ascii"))) for t in attached]
+    tail = next(t for t in txs if t.current_index == 0)
+    return AttachedBundle(attached, str(tail.hash))
 
 
 def _warm_up() -> int:
     """Import the heavy modules in a worker so the first real job does not pay for it."""
-    import iota.crypto.signing  # noqa: F401
+    import iota  # noqa: F401
     from pow import ccurl_interface  # noqa: F401
 
     return os.getpid()
@@ -218,6 +272,11 @@ class LedgerWorkers:
         else:
             self._executor = ThreadPoolExecutor(workers, thread_name_prefix="ledger-worker")
         self._workers = workers
+
+    @property
+    def executor(self) -> Executor:
+        """The underlying executor."""
+        return self._executor
 
     async def warm_up(self) -> None:
         """Start every worker process and import PyOTA there."""

@@ -25,6 +25,7 @@ from actorgrid.market.ids import invoice_id, payment_key, payout_id
 from actorgrid.market.kpi import (
     EnergyBalance,
     MoneyFlows,
+    kpis,
     retail_savings,
     self_consumption,
     self_sufficiency,
@@ -113,6 +114,7 @@ __all__ = [
     "clear",
     "energy_value",
     "invoice_id",
+    "kpis",
     "payment_due",
     "payment_key",
     "payout_id",

@@ -7,12 +7,11 @@ grid fee sits between the two: ``consumer price = producer price + fee``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from actorgrid.market.units import MarketError, Price, Wh
+from actorgrid.market.units import WH_PER_KWH, MarketError, Price, Wh
 
 __all__ = ["Bid", "GridFee", "Offer", "PerKwhFee", "ShareFee", "Tariffs", "check_book"]
 
@@ -53,6 +52,18 @@ class PerKwhFee:
         """What the consumer pays per kWh so that the producer receives ``producer_price``."""
         return producer_price + self.rate
 
+    def consumer_floor(self, producer_price: int) -> int:
+        """The least whole consumer price (i/kWh) leaving the producer ``producer_price``."""
+        return producer_price + self.rate
+
+    def producer_amount(
+        self, paid_wh_price: int, energy_wh: int, plus_wh_price: int = 0
+    ) -> Fraction:
+        """Iotas producers get for ``energy_wh`` for which consumers paid ``paid_wh_price``
+        (a sum of Wh x i/kWh, i.e. thousandths of an iota), plus ``plus_wh_price``
+        thousandths of an iota that carry no fee (e.g. exports)."""
+        return Fraction(paid_wh_price - self.rate * energy_wh + plus_wh_price, WH_PER_KWH)
+
 
 @dataclass(frozen=True, slots=True)
 class ShareFee:
@@ -71,6 +82,21 @@ class ShareFee:
     def consumer_price(self, producer_price: Fraction) -> Fraction:
         """What the consumer pays per kWh so that the producer receives ``producer_price``."""
         return producer_price / (1 - self.share)
+
+    def consumer_floor(self, producer_price: int) -> int:
+        """The least whole consumer price (i/kWh) leaving the producer ``producer_price``."""
+        den = self.share.denominator
+        return -(-producer_price * den // (den - self.share.numerator))  # ceiling division
+
+    def producer_amount(
+        self, paid_wh_price: int, energy_wh: int, plus_wh_price: int = 0
+    ) -> Fraction:
+        """Iotas producers get for ``energy_wh`` for which consumers paid ``paid_wh_price``
+        (a sum of Wh x i/kWh, i.e. thousandths of an iota), plus ``plus_wh_price``
+        thousandths of an iota that carry no fee (e.g. exports)."""
+        den = self.share.denominator
+        keep = den - self.share.numerator
+        return Fraction(paid_wh_price * keep + plus_wh_price * den, WH_PER_KWH * den)
 
 
 GridFee = PerKwhFee | ShareFee
@@ -106,8 +132,7 @@ class Tariffs:
         The ask is first raised to the feed-in tariff, then the fee is added, so a
         consumer price of at least this leaves the producer at least its ask.
         """
-        producer_floor = Fraction(max(offer.ask, self.feed_in))
-        return Price(math.ceil(self.fee.consumer_price(producer_floor)))
+        return Price(self.fee.consumer_floor(max(offer.ask, self.feed_in)))
 
 
 def check_book(offers: Sequence[Offer], bids: Sequence[Bid]) -> None:

@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from actorgrid.market.book import Bid, Offer, Tariffs, check_book
 from actorgrid.market.rules import ClearingRule, Fill
-from actorgrid.market.units import MarketError, Price, SlotId, Wh, energy_value
+from actorgrid.market.units import WH_PER_KWH, MarketError, Price, SlotId, Wh, energy_value
 
 __all__ = ["ClearingResult", "ConsumerOutcome", "ProducerOutcome", "Reason", "clear"]
 
@@ -51,11 +51,8 @@ class ConsumerOutcome:
     local_cost: Fraction
     import_cost: Fraction
     reason: Reason
-
-    @property
-    def cost(self) -> Fraction:
-        """Exact iotas owed for the slot (local energy plus imports)."""
-        return self.local_cost + self.import_cost
+    cost: Fraction
+    """Exact iotas owed for the slot (``local_cost + import_cost``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,16 +66,18 @@ class ProducerOutcome:
     local_revenue: Fraction
     export_revenue: Fraction
     reason: Reason
-
-    @property
-    def revenue(self) -> Fraction:
-        """Exact iotas due for the slot (local sales plus exports)."""
-        return self.local_revenue + self.export_revenue
+    revenue: Fraction
+    """Exact iotas due for the slot (``local_revenue + export_revenue``)."""
 
 
 @dataclass(frozen=True, slots=True)
 class ClearingResult:
-    """The outcome of one slot for every participant (in the book's id order)."""
+    """The outcome of one slot for every participant (in the book's id order).
+
+    The exact totals satisfy ``consumers_owe == producers_due + grid_fees + utility_net``:
+    ``grid_fees`` is what consumers paid for local energy less what producers got for it,
+    ``utility_net`` what the utility receives for imports less what it pays for exports.
+    """
 
     slot: SlotId
     rule: str
@@ -87,6 +86,10 @@ class ClearingResult:
     fills: tuple[Fill, ...]
     consumers: tuple[ConsumerOutcome, ...]
     producers: tuple[ProducerOutcome, ...]
+    consumers_owe: Fraction
+    producers_due: Fraction
+    grid_fees: Fraction
+    utility_net: Fraction
 
     @property
     def produced_wh(self) -> Wh:
@@ -113,30 +116,6 @@ class ClearingResult:
         """Energy sold to the utility."""
         return Wh(sum(p.exported_wh for p in self.producers))
 
-    @property
-    def consumers_owe(self) -> Fraction:
-        """Exact iotas all consumers owe for the slot."""
-        return sum((c.cost for c in self.consumers), Fraction(0))
-
-    @property
-    def producers_due(self) -> Fraction:
-        """Exact iotas due to all producers for the slot."""
-        return sum((p.revenue for p in self.producers), Fraction(0))
-
-    @property
-    def utility_net(self) -> Fraction:
-        """Exact iotas the utility receives for imports minus what it pays for exports."""
-        imports = sum((c.import_cost for c in self.consumers), Fraction(0))
-        exports = sum((p.export_revenue for p in self.producers), Fraction(0))
-        return imports - exports
-
-    @property
-    def grid_fees(self) -> Fraction:
-        """Exact iotas of grid fee on local trade (consumers' local cost less producers')."""
-        local_paid = sum((c.local_cost for c in self.consumers), Fraction(0))
-        local_got = sum((p.local_revenue for p in self.producers), Fraction(0))
-        return local_paid - local_got
-
 
 def clear(
     slot: SlotId,
@@ -152,44 +131,35 @@ def clear(
     """
     check_book(offers, bids)
     match = rule.match(offers, bids, tariffs)
+    _check_fills(match.fills, offers, bids)
+    # Money is summed as integers (Wh x i/kWh = thousandths of an iota) and turned into
+    # one exact Fraction per participant (Fraction arithmetic per fill is far slower).
     sold: dict[str, int] = defaultdict(int)
     bought: dict[str, int] = defaultdict(int)
-    paid: dict[str, Fraction] = defaultdict(Fraction)
-    earned: dict[str, Fraction] = defaultdict(Fraction)
+    paid: dict[str, int] = defaultdict(int)
+    earned: dict[str, int] = defaultdict(int)  # before the fee
     for fill in match.fills:
+        value = fill.energy_wh * fill.consumer_price
         sold[fill.producer_id] += fill.energy_wh
         bought[fill.consumer_id] += fill.energy_wh
-        paid[fill.consumer_id] += energy_value(fill.energy_wh, fill.consumer_price)
-        producer_price = tariffs.fee.producer_price(Fraction(fill.consumer_price))
-        earned[fill.producer_id] += energy_value(fill.energy_wh, producer_price)
-    _check_fills(match.fills, offers, bids)
+        paid[fill.consumer_id] += value
+        earned[fill.producer_id] += value
     supply = sum(o.energy_wh for o in offers)
     demand = sum(b.energy_wh for b in bids)
     traded = sum(sold.values())
+    fee = tariffs.fee
     consumers = tuple(
-        ConsumerOutcome(
-            consumer_id=b.consumer_id,
-            consumed_wh=b.energy_wh,
-            matched_wh=Wh(bought[b.consumer_id]),
-            imported_wh=Wh(b.energy_wh - bought[b.consumer_id]),
-            local_cost=paid[b.consumer_id],
-            import_cost=energy_value(b.energy_wh - bought[b.consumer_id], tariffs.retail),
-            reason=_reason(b.energy_wh, bought[b.consumer_id], supply, traded, Reason.SUPPLY_SHORT),
-        )
+        _consumer(b, bought[b.consumer_id], paid[b.consumer_id], supply, traded, tariffs)
         for b in bids
     )
     producers = tuple(
-        ProducerOutcome(
-            producer_id=o.producer_id,
-            produced_wh=o.energy_wh,
-            matched_wh=Wh(sold[o.producer_id]),
-            exported_wh=Wh(o.energy_wh - sold[o.producer_id]),
-            local_revenue=earned[o.producer_id],
-            export_revenue=energy_value(o.energy_wh - sold[o.producer_id], tariffs.feed_in),
-            reason=_reason(o.energy_wh, sold[o.producer_id], demand, traded, Reason.DEMAND_SHORT),
-        )
+        _producer(o, sold[o.producer_id], earned[o.producer_id], demand, traded, tariffs)
         for o in offers
     )
+    local_paid = sum(fill.energy_wh * fill.consumer_price for fill in match.fills)
+    local_got = fee.producer_amount(local_paid, traded)
+    imports = energy_value(demand - traded, tariffs.retail)
+    exports = energy_value(supply - traded, tariffs.feed_in)
     return ClearingResult(
         slot=slot,
         rule=rule.name,
@@ -198,6 +168,42 @@ def clear(
         fills=match.fills,
         consumers=consumers,
         producers=producers,
+        consumers_owe=Fraction(local_paid, WH_PER_KWH) + imports,
+        producers_due=local_got + exports,
+        grid_fees=Fraction(local_paid, WH_PER_KWH) - local_got,
+        utility_net=imports - exports,
+    )
+
+
+def _consumer(
+    bid: Bid, matched: int, paid: int, supply: int, traded: int, tariffs: Tariffs
+) -> ConsumerOutcome:
+    imported = bid.energy_wh - matched
+    return ConsumerOutcome(
+        consumer_id=bid.consumer_id,
+        consumed_wh=bid.energy_wh,
+        matched_wh=Wh(matched),
+        imported_wh=Wh(imported),
+        local_cost=Fraction(paid, WH_PER_KWH),
+        import_cost=energy_value(imported, tariffs.retail),
+        reason=_reason(bid.energy_wh, matched, supply, traded, Reason.SUPPLY_SHORT),
+        cost=Fraction(paid + imported * tariffs.retail, WH_PER_KWH),
+    )
+
+
+def _producer(
+    offer: Offer, matched: int, earned: int, demand: int, traded: int, tariffs: Tariffs
+) -> ProducerOutcome:
+    exported = offer.energy_wh - matched
+    return ProducerOutcome(
+        producer_id=offer.producer_id,
+        produced_wh=offer.energy_wh,
+        matched_wh=Wh(matched),
+        exported_wh=Wh(exported),
+        local_revenue=tariffs.fee.producer_amount(earned, matched),
+        export_revenue=energy_value(exported, tariffs.feed_in),
+        reason=_reason(offer.energy_wh, matched, demand, traded, Reason.DEMAND_SHORT),
+        revenue=tariffs.fee.producer_amount(earned, matched, exported * tariffs.feed_in),
     )
 
 

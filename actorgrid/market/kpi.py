@@ -19,6 +19,7 @@ from actorgrid.market.units import Iota, MarketError, Price, Wh, energy_value
 __all__ = [
     "EnergyBalance",
     "MoneyFlows",
+    "kpis",
     "retail_savings",
     "self_consumption",
     "self_sufficiency",
@@ -89,6 +90,15 @@ def self_consumption(balance: EnergyBalance) -> Fraction | None:
     if balance.produced_wh == 0:
         return None
     return Fraction(balance.local_wh, balance.produced_wh)
+
+
+def kpis(balance: EnergyBalance) -> dict[str, float | None]:
+    """JSON-ready KPIs (the report's ``kpi`` object); floats here are ratios, not money."""
+    ss, sc = self_sufficiency(balance), self_consumption(balance)
+    return {
+        "self_sufficiency": None if ss is None else float(ss),
+        "self_consumption": None if sc is None else float(sc),
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,7 +64,9 @@ class InvoiceBook:
     """One consumer's invoices and payments (immutable; every change returns a new book)."""
 
     amounts: Mapping[str, Iota] = field(default_factory=dict)
+    """Invoice amounts, oldest first (by slot when slots are given, else by arrival)."""
     applied: Mapping[str, Iota] = field(default_factory=dict)
+    slots: Mapping[str, int] = field(default_factory=dict)
     payment_keys: frozenset[str] = frozenset()
     credit_i: Iota = _NO_IOTA
     paid_i: Iota = _NO_IOTA
@@ -88,11 +90,13 @@ class InvoiceBook:
         """Ids of invoices not fully paid, oldest first."""
         return [i for i, a in self.amounts.items() if self.applied.get(i, 0) < a]
 
-    def add(self, invoice_id: str, amount_i: Iota) -> InvoiceBook:
+    def add(self, invoice_id: str, amount_i: Iota, slot: int | None = None) -> InvoiceBook:
         """Record an invoice; a redelivered one (same id and amount) changes nothing.
 
-        Raises :class:`MarketError` for a negative amount or a known id with another
-        amount. Available credit is applied to the new invoice at once.
+        With ``slot``, invoices are kept in slot order, so grid and consumer apply
+        payments to the same invoices whatever order the invoices arrived in. Raises
+        :class:`MarketError` for a negative amount or a known id with another amount.
+        Available credit is applied to the new invoice at once.
         """
         if amount_i < 0:
             raise MarketError(f"invoice {invoice_id}: amount must be >= 0, got {amount_i}")
@@ -101,7 +105,14 @@ class InvoiceBook:
             if known != amount_i:
                 raise MarketError(f"invoice {invoice_id}: amount {amount_i} != known {known}")
             return self
-        book = replace(self, amounts={**self.amounts, invoice_id: amount_i})
+        amounts = {**self.amounts, invoice_id: amount_i}
+        slots = self.slots
+        if slot is not None:
+            slots = {**self.slots, invoice_id: slot}
+            if any(s > slot for s in self.slots.values()):  # arrived late: restore order
+                order = sorted(amounts, key=lambda i: slots.get(i, -1))  # stable
+                amounts = {i: amounts[i] for i in order}
+        book = replace(self, amounts=amounts, slots=slots)
         if self.credit_i:
             book, _ = book._allocate(Iota(0))
         return book

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import NamedTuple, Protocol
 
 from actorgrid.market.allocation import allocate
@@ -124,8 +123,7 @@ class FixedPrice:
 
     def consumer_price(self, tariffs: Tariffs) -> Price:
         """The whole i/kWh consumers pay for local energy under ``tariffs``."""
-        exact = tariffs.fee.consumer_price(Fraction(self.producer_rate))
-        return Price(-(-exact.numerator // exact.denominator))
+        return Price(tariffs.fee.consumer_floor(self.producer_rate))
 
     def match(self, offers: Sequence[Offer], bids: Sequence[Bid], tariffs: Tariffs) -> Match:
         """Trade everything both sides accept at the fixed price, rationing the long side."""

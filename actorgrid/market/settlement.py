@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 from actorgrid.market.clearing import ClearingResult
 from actorgrid.market.ids import invoice_id, payout_id
@@ -35,6 +36,25 @@ class Carries:
     producers: Mapping[str, Fraction] = field(default_factory=dict)
     utility: Fraction = Fraction(0)
     grid: Fraction = Fraction(0)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form for durable state (fractions as exact ``"n/d"`` strings)."""
+        return {
+            "consumers": {k: str(v) for k, v in self.consumers.items()},
+            "producers": {k: str(v) for k, v in self.producers.items()},
+            "utility": str(self.utility),
+            "grid": str(self.grid),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Carries:
+        """Inverse of :meth:`as_dict`."""
+        return cls(
+            consumers={k: Fraction(v) for k, v in data["consumers"].items()},
+            producers={k: Fraction(v) for k, v in data["producers"].items()},
+            utility=Fraction(data["utility"]),
+            grid=Fraction(data["grid"]),
+        )
 
 
 @dataclass(frozen=True, slots=True)

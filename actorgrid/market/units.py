@@ -47,7 +47,9 @@ class MarketError(ValueError):
 
 def energy_value(energy_wh: int, price: Fraction | int) -> Fraction:
     """Exact value in iotas of ``energy_wh`` at ``price`` iotas per kWh."""
-    return Fraction(energy_wh) * Fraction(price) / WH_PER_KWH
+    if isinstance(price, int):
+        return Fraction(energy_wh * price, WH_PER_KWH)
+    return Fraction(energy_wh * price.numerator, WH_PER_KWH * price.denominator)
 
 
 def split_whole(carry: Fraction, amount: Fraction) -> tuple[Iota, Fraction]:
@@ -57,6 +59,9 @@ def split_whole(carry: Fraction, amount: Fraction) -> tuple[Iota, Fraction]:
     ``0 <= new_carry < 1`` (``whole`` is the floor, so it is negative for a negative
     total). Nothing is lost or created.
     """
-    total = carry + amount
-    whole = total.numerator // total.denominator
-    return Iota(whole), total - whole
+    # Integer arithmetic on numerators: one Fraction construction instead of three
+    # (settlement calls this once per participant per slot, Fraction ops are slow).
+    denominator = carry.denominator * amount.denominator
+    numerator = carry.numerator * amount.denominator + amount.numerator * carry.denominator
+    whole = numerator // denominator
+    return Iota(whole), Fraction(numerator - whole * denominator, denominator)

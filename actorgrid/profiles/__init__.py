@@ -16,8 +16,9 @@ rejected):
 * ``{"kind": "wind", "turbine_type", "hub_height", "count"?, "wind_speed_model"?,
   "roughness_length"?, "hellman_exponent"?}`` — windpowerlib power curve of a turbine from
   its bundled library, TMY wind speed (10 m) extrapolated to hub height.
-* ``{"kind": "bdew", "profile": "H25"|"G25"|"L25", "annual_kwh", "timezone"?}`` —
-  demandlib's 2025 BDEW standard load profile, each calendar year scaled to annual_kwh.
+* ``{"kind": "bdew", "profile": "H25"|"G25"|"L25", "annual_kwh", "timezone"?,
+  "holidays"?}`` — demandlib's 2025 BDEW standard load profile on the wall clock of
+  ``timezone`` (default: the weather file's), each calendar year scaled to annual_kwh.
 * ``{"kind": "csv", "path", "column", "unit"?: "wh"|"kwh"|"w", "time_column"?,
   "timezone"?, "repeat"?}`` — replay of a measured series.
 * ``{"kind": "fixed", "wh"}`` and ``{"kind": "random", "min_wh", "max_wh", "seed"}``.

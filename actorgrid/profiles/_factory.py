@@ -52,7 +52,9 @@ def make_profile(
     """
     grid = SlotGrid.create(start, slot_minutes, slots)
     kind = _kind_of(spec)
-    return _build(kind, KINDS[kind](spec), grid)
+    # tzinfo joins the key: grids at the same instant compare equal, but Profile.start
+    # should come back in the caller's own time zone.
+    return _build(kind, KINDS[kind](spec), grid, start.tzinfo)
 
 
 def parse_spec(spec: Mapping[str, Any]) -> Model:
@@ -75,7 +77,7 @@ def _kind_of(spec: Mapping[str, Any]) -> str:
 
 
 @lru_cache(maxsize=256)
-def _build(kind: str, model: Model, grid: SlotGrid) -> Profile:
+def _build(kind: str, model: Model, grid: SlotGrid, _tz: object) -> Profile:
     # Keyed by the validated model (i.e. by spec) and grid: a benchmark with hundreds of
     # identical PV or BDEW devices computes each distinct profile once.
     return Profile(kind, grid, round_conserving(model.energies(grid)), model.describe())

@@ -57,7 +57,12 @@ class Profile:
 
     def total_wh(self, first: int = 0, stop: int | None = None) -> int:
         """Sum of ``energy_wh`` over slots ``first .. stop - 1`` (default: the whole run)."""
-        return int(self._wh[first:stop].sum())
+        end = self._grid.slots if stop is None else stop
+        if not 0 <= first <= end <= self._grid.slots:
+            raise SlotOutOfRange(
+                self._kind, "slot", f"range {first}..{end} is outside 0..{self._grid.slots}"
+            )
+        return int(self._wh[first:end].sum())
 
     def as_array(self) -> NDArray[np.int64]:
         """All slots as a read-only int64 array."""

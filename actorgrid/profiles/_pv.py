@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -60,7 +61,10 @@ class PvModel:
 
     def energies(self, grid: SlotGrid) -> NDArray[np.float64]:
         """Float Wh per slot."""
-        return integrate_hourly(_hourly_ac_w(self), grid)
+        # PVWatts DC and inverter models are linear in nameplate power (the inverter's
+        # efficiency depends on pdc / pdc0 only), so one run per orientation serves any size.
+        per_kwp = hourly_ac_w(dataclasses.replace(self, kwp=1.0))
+        return integrate_hourly(per_kwp * self.kwp, grid)
 
     def describe(self) -> str:
         """One line for humans."""
@@ -79,8 +83,9 @@ def _optional(reader: SpecReader, key: str, limit: float) -> float | None:
 
 
 @lru_cache(maxsize=1024)
-def _hourly_ac_w(model: PvModel) -> NDArray[np.float64]:
-    """AC power (W, >= 0) for each of the 8760 TMY hours; computed once per distinct model."""
+def hourly_ac_w(model: PvModel) -> NDArray[np.float64]:
+    """AC power (W, >= 0) of ``model`` for each of the 8760 TMY hours, cached per model
+    (``energies`` asks for 1 kWp only, so sizes share one run)."""
     from pvlib import location, modelchain, pvsystem, temperature  # lazy: slow to import
 
     weather, site = load_weather()

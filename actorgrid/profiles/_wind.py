@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import warnings
 from collections.abc import Mapping
@@ -123,17 +124,18 @@ def _turbine(turbine_type: str, hub_height: float) -> WindTurbine:
 
 def hourly_power_w(model: WindModel) -> NDArray[np.float64]:
     """Power (W) of all turbines for each of the 8760 TMY hours."""
-    return _hourly(model)[0]
+    return _hourly(dataclasses.replace(model, count=1))[0] * model.count
 
 
 def hourly_hub_wind_speed(model: WindModel) -> NDArray[np.float64]:
     """Wind speed (m/s) at hub height for each of the 8760 TMY hours."""
-    return _hourly(model)[1]
+    return _hourly(dataclasses.replace(model, count=1))[1]
 
 
 @lru_cache(maxsize=1024)
 def _hourly(model: WindModel) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Power and hub-height wind speed; computed once per distinct model."""
+    """Power of one turbine and hub-height wind speed; computed once per distinct model
+    (``model.count`` is 1)."""
     from windpowerlib import ModelChain
 
     weather, _site = load_weather()
@@ -157,7 +159,7 @@ def _hourly(model: WindModel) -> tuple[NDArray[np.float64], NDArray[np.float64]]
         hellman_exp=model.hellman_exponent,
     )
     chain.run_model(frame)
-    power = np.asarray(chain.power_output, dtype=np.float64) * model.count
+    power = np.asarray(chain.power_output, dtype=np.float64)
     power = np.clip(np.nan_to_num(power, nan=0.0), 0.0, None)
     speed = np.asarray(chain.wind_speed_hub(frame), dtype=np.float64)
     power.flags.writeable = False

@@ -71,28 +71,55 @@ def decode(
 
     ``registry`` defaults to the process-wide ``REGISTRY``.
     """
+    if registry is None and len(data) <= max_size:
+        # Fast path: valid frames of the default registry. Any failure is re-done on the
+        # careful path below, which raises the precise DecodeError (failures are rare, and
+        # everything here is deterministic). unpackb bounds max_{str,bin,array,map,ext}_len
+        # by len(data) <= max_size itself; strict_map_key and raw=False are its defaults.
+        try:
+            wire = _unpackb(data, use_list=False, ext_hook=_reject_ext)
+            return _DECODERS[wire[0]](wire)  # type: ignore[no-any-return]
+        except Exception:  # explained on the careful path
+            pass
+    return _decode_careful(data, max_size, REGISTRY if registry is None else registry)
+
+
+def _decode_careful(
+    data: bytes | bytearray | memoryview, max_size: int, registry: Registry
+) -> Message:
+    """Decode step by step, turning every failure into a DecodeError that says why."""
     if len(data) > max_size:
         raise DecodeError(f"frame of {len(data)} bytes exceeds limit {max_size}")
+    n = len(data)
     try:
-        # unpackb bounds max_{str,bin,array,map,ext}_len by len(data) (<= max_size) itself;
-        # spelling them out costs ~20% of a small decode, so we rely on that documented
-        # default. strict_map_key and raw=False are defaults too.
-        wire = _unpackb(data, use_list=False, ext_hook=_reject_ext)
+        wire = _unpackb(
+            data,
+            use_list=False,
+            raw=False,
+            strict_map_key=True,
+            ext_hook=_reject_ext,
+            max_str_len=n,
+            max_bin_len=n,
+            max_array_len=n,
+            max_map_len=n,
+            max_ext_len=n,
+        )
     except DecodeError:
         raise
     except Exception as exc:  # msgpack raises ValueError subclasses, TypeError, ...
         raise DecodeError(f"not a valid msgpack frame: {exc}") from None
-    try:
-        from_wire = (_DECODERS if registry is None else registry.decoders)[wire[0]]
-    except Exception:  # not indexable, unhashable, unknown: explain on the careful path
-        _explain_header(wire)
-        raise DecodeError(f"unknown message tag {wire[0]!r:.80}") from None
+    _explain_header(wire)
+    from_wire = registry.decoders.get(wire[0])
+    if from_wire is None:
+        raise DecodeError(f"unknown message tag {wire[0]!r:.80}")
     try:
         return from_wire(wire)  # type: ignore[no-any-return]
     except MessageValidationError as exc:
         raise DecodeError(f"{wire[0]}: {exc}") from None
     except (ValueError, TypeError) as exc:  # e.g. raised by a message's own __post_init__
         raise DecodeError(f"{wire[0]}: invalid message: {exc}") from None
+    except Exception as exc:  # a message's own __post_init__ may raise anything
+        raise DecodeError(f"{wire[0]}: invalid message: {type(exc).__name__}: {exc}") from None
 
 
 def _explain_header(wire: Any) -> None:

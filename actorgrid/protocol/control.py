@@ -74,6 +74,8 @@ class Hello(Message):
     node: NodeName
     protocol: Annotated[int, Range(0, 0xFFFF)]
     session: RequestId  # random per process start: lets the peer notice a restart
+    epoch: RequestId = 0  # identifies the sender's outgoing message stream (see remote)
+    nonce: Annotated[bytes, MaxLen(64)] = b""  # fresh per connection attempt
 
 
 @message("control.goodbye", version=1)

@@ -140,8 +140,10 @@ class SlotOutcome(Message):
     """What one participant traded in ``slot`` and why the rest was not traded locally.
 
     ``utility_wh`` is imported (consumer) or exported (producer) energy; ``price`` is
-    the local consumer price in i/kWh (the clearing price under uniform rules, the
-    participant's own bid under pay-as-bid), ``None`` when nothing traded locally.
+    the local consumer price in i/kWh, fee included (the clearing price under uniform
+    rules, the consumer's own bid under pay-as-bid); ``None`` when nothing traded locally
+    or, for a pay-as-bid producer, when its fills had several prices. Money is in the
+    :class:`Invoice` / :class:`SettlementStatement`.
     """
 
     slot: SlotNo
@@ -267,10 +269,16 @@ def bid_from_usage(usage: UsageReport) -> market.Bid:
 
 
 def outcome_messages(result: market.ClearingResult) -> list[SlotOutcome]:
-    """One :class:`SlotOutcome` per participant of a cleared slot."""
-    prices: dict[str, int] = {}
-    for fill in result.fills:  # under pay-as-bid a consumer pays one price, its bid
-        prices[fill.consumer_id] = fill.consumer_price
+    """One :class:`SlotOutcome` per participant of a cleared slot (producers first)."""
+    prices: dict[str, set[int]] = {}
+    for fill in result.fills:
+        prices.setdefault(fill.consumer_id, set()).add(fill.consumer_price)
+        prices.setdefault(fill.producer_id, set()).add(fill.consumer_price)
+
+    def price_of(participant: str) -> int | None:
+        seen = prices.get(participant, set())
+        return next(iter(seen)) if len(seen) == 1 else None
+
     out = [
         SlotOutcome(
             result.slot,
@@ -279,7 +287,7 @@ def outcome_messages(result: market.ClearingResult) -> list[SlotOutcome]:
             p.produced_wh,
             p.matched_wh,
             p.exported_wh,
-            result.clearing_price if p.matched_wh else None,
+            price_of(p.producer_id),
             p.reason,
         )
         for p in result.producers
@@ -292,7 +300,7 @@ def outcome_messages(result: market.ClearingResult) -> list[SlotOutcome]:
             c.consumed_wh,
             c.matched_wh,
             c.imported_wh,
-            prices.get(c.consumer_id),
+            price_of(c.consumer_id),
             c.reason,
         )
         for c in result.consumers

@@ -4,7 +4,7 @@ Actors (:class:`Actor`) are reached through refs (:class:`ActorRef`) with ``tell
 ``send`` and ``ask``; an :class:`ActorSystem` runs them under supervisors
 (:class:`SupervisorSpec`, :class:`ChildSpec`) against a :class:`WallClock` or a
 deterministic :class:`SimClock`. ``ThreadedActorSystem`` embeds a system in a
-threaded program; ``PykkaAddress``/``pykka_handle`` bridge to pykka actors.
+threaded program; :class:`PykkaAddress` and :func:`thread_safe_ref` bridge to pykka.
 """
 
 from ._actor import Actor
@@ -22,9 +22,11 @@ from ._errors import (
     SystemNotRunning,
 )
 from ._messages import DeadLetter, DeadLetters, Terminated
+from ._pykka import PykkaAddress
 from ._ref import ActorRef
 from ._spec import ChildSpec, Overflow, Restart, Strategy, SupervisorSpec
 from ._system import ActorSystem
+from ._threaded import ThreadedActorSystem, ThreadSafeRef, thread_safe_ref
 from ._timers import Timer
 
 __all__ = [
@@ -43,6 +45,7 @@ __all__ = [
     "DeadLetters",
     "MailboxFull",
     "Overflow",
+    "PykkaAddress",
     "Restart",
     "SimClock",
     "Strategy",
@@ -51,6 +54,9 @@ __all__ = [
     "SystemFailed",
     "SystemNotRunning",
     "Terminated",
+    "ThreadSafeRef",
+    "ThreadedActorSystem",
     "Timer",
     "WallClock",
+    "thread_safe_ref",
 ]

@@ -25,7 +25,7 @@ from ._errors import (
 )
 from ._messages import Terminated
 from ._ref import ActorRef, _Ask
-from ._spec import Factory, Overflow, Restart, Strategy, SupervisorSpec
+from ._spec import ChildSpec, Factory, Overflow, Restart, Strategy, SupervisorSpec
 from ._timers import Timer
 
 if TYPE_CHECKING:
@@ -51,7 +51,15 @@ _NOTHING = object()
 
 
 class _SupervisorActor(Actor):
-    """Built by ``spawn_supervisor``: starts the spec's children in order."""
+    """Built by ``spawn_supervisor``: starts the spec's children in order.
+
+    Asked a :class:`ChildSpec`, it starts that child too (OTP ``start_child``;
+    use ``ActorSystem.start_child``) and answers its ref, or the error that
+    prevented the start (bad input must not crash the supervisor); asked
+    anything else, it answers its children's refs.
+    Children started this way are not part of the spec: a restart of the
+    supervisor itself starts only the spec's children again.
+    """
 
     __slots__ = ("spec",)
 
@@ -60,12 +68,20 @@ class _SupervisorActor(Actor):
 
     async def on_start(self) -> None:
         for child in self.spec.children:
-            await self.ctx.spawn(
-                child.factory, name=child.id, restart=child.restart, shutdown=child.shutdown
-            )
+            await self._start_child(child)
 
     async def on_receive(self, message: object) -> object:
-        return [ref for ref in self.ctx.children]
+        if isinstance(message, ChildSpec):
+            try:
+                return await self._start_child(message)
+            except (ActorNameError, ActorStartFailed, TypeError, ValueError) as exc:
+                return exc
+        return self.ctx.children
+
+    async def _start_child(self, child: ChildSpec) -> ActorRef:
+        return await self.ctx.spawn(
+            child.factory, name=child.id, restart=child.restart, shutdown=child.shutdown
+        )
 
 
 class ActorContext:
@@ -352,6 +368,7 @@ class ActorContext:
         self._state = STARTING
         self._exit = None
         self._attn = self._room is not None
+        self._restarts = None  # a new incarnation supervises with a fresh history
         self._busy = True
         self._clock._active += 1
         task = self._loop.create_task(self._run(actor, kept), name=f"actor {self.path}")
@@ -673,6 +690,9 @@ class ActorContext:
     ) -> None:
         """A child's incarnation ended: restart it, forget it, or give up."""
         if exit_req == _RESTART and not isinstance(reason, BaseException):
+            if child._restart is Restart.TEMPORARY:  # OTP: never restarted
+                child._finalize("shutdown")
+                return
             child._state = RESTARTING  # the running group restart starts it again
             child._kept = kept
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
@@ -26,11 +27,17 @@ class Clock:
     system is quiescent.
     """
 
-    __slots__ = ("_active", "_holds", "_loop", "_tasks")
+    __slots__ = ("_active", "_check_pending", "_holds", "_loop", "_quiescent_waiters", "_tasks")
+
+    #: loop iterations the system must stay quiet before it counts as quiescent
+    #: (lets chains of callbacks, e.g. a reply waking the asker, run first).
+    QUIET_PASSES = 3
 
     def __init__(self) -> None:
         self._active = 0
         self._holds = 0
+        self._check_pending = False
+        self._quiescent_waiters: list[asyncio.Future[None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         #: every live runtime task -> the actor cell it runs (None: a supervisor op)
         self._tasks: dict[asyncio.Task[None], Any] = {}
@@ -85,8 +92,50 @@ class Clock:
         future.add_done_callback(release)
         return future
 
+    async def quiescent(self) -> None:
+        """Wait until every mailbox is empty, no handler runs and no hold is open.
+
+        Does not advance time. Restarts waiting out a backoff are timers, not
+        activity: a quiescent system may still have them pending.
+        """
+        fut: asyncio.Future[None] = self.loop.create_future()
+        self._quiescent_waiters.append(fut)
+        self._quiet()
+        await fut
+
     def _quiet(self) -> None:
         """Called when the activity count may have reached zero."""
+        if self._quiescent_waiters and not self._check_pending:
+            self._schedule_check()
+
+    def _schedule_check(self) -> None:
+        if self._active <= 0 and self._holds <= 0:
+            loop = self._loop
+            if loop is None or loop.is_closed():
+                return
+            self._check_pending = True
+            loop.call_soon(self._check, 0)
+
+    def _check(self, passes: int) -> None:
+        loop = self._loop
+        if self._active > 0 or self._holds > 0 or loop is None:
+            self._check_pending = False
+            return
+        if passes < self.QUIET_PASSES:
+            loop.call_soon(self._check, passes + 1)
+            return
+        self._check_pending = False
+        if self._quiescent_waiters:
+            waiters, self._quiescent_waiters = self._quiescent_waiters, []
+            for w in waiters:
+                if not w.done():
+                    w.set_result(None)
+            self._quiet()  # look again after the waiters ran
+            return
+        self._on_quiescent()
+
+    def _on_quiescent(self) -> None:
+        """What to do when the system is quiescent (SimClock: advance time)."""
 
 
 class WallClock(Clock):
@@ -130,19 +179,13 @@ class SimClock(Clock):
     while they sleep, so they do not block time.
     """
 
-    __slots__ = ("_check_pending", "_heap", "_now", "_quiescent_waiters", "_seq")
-
-    #: loop iterations the system must stay quiet before time jumps (lets chains
-    #: of callbacks, e.g. a reply waking the asker, run first).
-    QUIET_PASSES = 3
+    __slots__ = ("_heap", "_now", "_seq")
 
     def __init__(self, start: float = 0.0) -> None:
         super().__init__()
         self._now = float(start)
         self._heap: list[tuple[float, int, _SimHandle]] = []
         self._seq = itertools.count()
-        self._check_pending = False
-        self._quiescent_waiters: list[asyncio.Future[None]] = []
 
     def now(self) -> float:
         """Simulated seconds."""
@@ -177,13 +220,6 @@ class SimClock(Clock):
                 self._holds -= 1  # taken by _wake_sleeper until the sleeper resumed
                 self._quiet()
 
-    async def quiescent(self) -> None:
-        """Wait until the system is quiescent, without advancing time."""
-        fut: asyncio.Future[None] = self.loop.create_future()
-        self._quiescent_waiters.append(fut)
-        self._quiet()
-        await fut
-
     @property
     def pending_timers(self) -> int:
         """How many timers are set and not cancelled."""
@@ -195,32 +231,10 @@ class SimClock(Clock):
             fut.set_result(None)
 
     def _quiet(self) -> None:
-        if not self._check_pending and self._active <= 0 and self._holds <= 0:
-            loop = self._loop
-            if loop is None or loop.is_closed():
-                return
-            self._check_pending = True
-            loop.call_soon(self._check, 0)
+        if not self._check_pending:
+            self._schedule_check()
 
-    def _check(self, passes: int) -> None:
-        loop = self._loop
-        if self._active > 0 or self._holds > 0 or loop is None:
-            self._check_pending = False
-            return
-        if passes < self.QUIET_PASSES:
-            loop.call_soon(self._check, passes + 1)
-            return
-        self._check_pending = False
-        if self._quiescent_waiters:
-            waiters, self._quiescent_waiters = self._quiescent_waiters, []
-            for w in waiters:
-                if not w.done():
-                    w.set_result(None)
-            self._quiet()  # look again after the waiters ran
-            return
-        self._advance()
-
-    def _advance(self) -> None:
+    def _on_quiescent(self) -> None:
         heap = self._heap
         while heap and heap[0][2].cancelled:
             heapq.heappop(heap)
@@ -232,5 +246,10 @@ class SimClock(Clock):
             handle = heapq.heappop(heap)[2]
             if not handle.cancelled:
                 handle.cancelled = True
-                handle.callback(*handle.args)
+                try:
+                    handle.callback(*handle.args)
+                except Exception:
+                    logging.getLogger("actorgrid.runtime").exception(
+                        "timer callback %r raised", handle.callback
+                    )
         self._quiet()

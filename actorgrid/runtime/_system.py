@@ -12,7 +12,7 @@ from ._clock import Clock, WallClock
 from ._errors import ActorNameError, SupervisorGaveUp, SystemFailed, SystemNotRunning
 from ._messages import DeadLetter, DeadLetters
 from ._ref import ActorRef
-from ._spec import Factory, Overflow, Restart, SupervisorSpec
+from ._spec import ChildSpec, Factory, Overflow, Restart, SupervisorSpec
 
 __all__ = ["ActorSystem"]
 
@@ -170,6 +170,26 @@ class ActorSystem:
         if not isinstance(spec, SupervisorSpec):
             raise TypeError(f"spec must be a SupervisorSpec, not {spec!r}")
         return await self.spawn(spec, name, restart=restart, shutdown=shutdown)
+
+    async def start_child(
+        self,
+        supervisor: ActorRef,
+        child: ChildSpec,
+        timeout: float = 30.0,  # noqa: ASYNC109
+    ) -> ActorRef:
+        """Start ``child`` under a supervisor made by :meth:`spawn_supervisor`.
+
+        Raises what ``spawn`` raises (``ActorNameError``, ``ActorStartFailed``, ...);
+        the supervisor is unaffected by such errors.
+        """
+        if not isinstance(child, ChildSpec):
+            raise TypeError(f"child must be a ChildSpec, not {child!r}")
+        result = await supervisor.ask(child, timeout)
+        if isinstance(result, BaseException):
+            raise result
+        if not isinstance(result, ActorRef):
+            raise TypeError(f"{supervisor!r} is not a supervisor")
+        return result
 
     async def stop(self, ref: ActorRef, timeout: float | None = None) -> None:  # noqa: ASYNC109
         """Stop one actor for good: it finishes its current message, stops its

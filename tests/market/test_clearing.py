@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import pytest
@@ -13,6 +14,7 @@ from actorgrid.market import (
     ClearingResult,
     ClearingRule,
     EnergyBalance,
+    GridFee,
     MarketError,
     Offer,
     PayAsBid,
@@ -27,7 +29,7 @@ from actorgrid.market import (
     rule_by_name,
 )
 
-from .strategies import bids, offers, rules, tariffs
+from .strategies import bids, fees, offers, rules, tariffs
 
 SLOT = SlotId(7)
 
@@ -67,6 +69,23 @@ def test_exact_money_balances(
 ) -> None:
     result = clear(SLOT, offers_, bids_, rule, t)
     assert result.consumers_owe == result.producers_due + result.grid_fees + result.utility_net
+    assert result.consumers_owe == sum((c.cost for c in result.consumers), Fraction(0))
+    assert result.producers_due == sum((p.revenue for p in result.producers), Fraction(0))
+    assert all(c.cost == c.local_cost + c.import_cost for c in result.consumers)
+    assert all(p.revenue == p.local_revenue + p.export_revenue for p in result.producers)
+    per_fill = sum(
+        (Fraction(f.energy_wh * f.consumer_price, 1000) for f in result.fills), Fraction(0)
+    )
+    assert sum((c.local_cost for c in result.consumers), Fraction(0)) == per_fill
+    producer_fills = sum(
+        (
+            Fraction(f.energy_wh) * t.fee.producer_price(Fraction(f.consumer_price)) / 1000
+            for f in result.fills
+        ),
+        Fraction(0),
+    )
+    assert sum((p.local_revenue for p in result.producers), Fraction(0)) == producer_fills
+    assert result.grid_fees == per_fill - producer_fills
     assert result.grid_fees >= 0
     imports = sum(c.imported_wh for c in result.consumers)
     assert sum(c.import_cost for c in result.consumers) == Fraction(imports * t.retail, 1000)
@@ -184,3 +203,12 @@ def test_bad_books_and_rules_are_rejected() -> None:
     with pytest.raises(MarketError):
         rule_by_name("fixed")
     assert rule_by_name("fixed", producer_rate=4).name == "fixed"
+
+
+@given(fees, st.integers(0, 10_000), st.integers(0, 100_000), st.integers(0, 10_000))
+def test_fee_integer_shortcuts_agree_with_exact_prices(
+    fee: GridFee, price: int, energy: int, extra: int
+) -> None:
+    assert fee.consumer_floor(price) == math.ceil(fee.consumer_price(Fraction(price)))
+    exact = Fraction(energy) * fee.producer_price(Fraction(price)) / 1000
+    assert fee.producer_amount(energy * price, energy, extra) == exact + Fraction(extra, 1000)

@@ -20,6 +20,7 @@ from actorgrid.market import (
     Tariffs,
     Wh,
     clear,
+    kpis,
     retail_savings,
     self_consumption,
     self_sufficiency,
@@ -85,3 +86,10 @@ def test_totals_and_checks() -> None:
 def test_retail_savings() -> None:
     assert retail_savings(2000, 40, Price(30)) == 20
     assert retail_savings(1000, Fraction(61, 2), Price(30)) == Fraction(-1, 2)
+
+
+def test_kpis_as_json() -> None:
+    balance = EnergyBalance(Wh(2000), Wh(4000), Wh(1000), Wh(3000), Wh(1000))
+    assert kpis(balance) == {"self_sufficiency": 0.25, "self_consumption": 0.5}
+    nothing = EnergyBalance(Wh(0), Wh(0), Wh(0), Wh(0), Wh(0))
+    assert kpis(nothing) == {"self_sufficiency": None, "self_consumption": None}

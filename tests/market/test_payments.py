@@ -115,3 +115,17 @@ def test_plan_payment_is_stable_across_restarts() -> None:
     book = book.add("c", Iota(13))
     second = plan_payment(book, "c1", poc)
     assert second is not None and second.key != plan.key
+
+
+@given(st.permutations(list(range(6))), st.integers(1, 200))
+def test_invoice_order_follows_slots_not_arrival(order: list[int], payment: int) -> None:
+    in_order = InvoiceBook()
+    for slot in range(6):
+        in_order = in_order.add(f"inv-{slot}", Iota(10 + slot), slot)
+    shuffled = InvoiceBook()
+    for slot in order:
+        shuffled = shuffled.add(f"inv-{slot}", Iota(10 + slot), slot)
+    assert list(shuffled.amounts) == list(in_order.amounts)
+    _, a = in_order.apply_payment("k", Iota(payment))
+    _, b = shuffled.apply_payment("k", Iota(payment))
+    assert a == b

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from fractions import Fraction
 
 from hypothesis import given
@@ -98,3 +99,28 @@ def test_carries_turn_into_whole_iotas_later() -> None:
         amounts.append(s.invoices[0].amount_i)
     assert sum(amounts) == 3 and carries.consumers["c"] == 0
     assert amounts[:3] == [0, 0, 0] and amounts[3] == 1
+
+
+@given(slots, rules, tariffs(), st.integers(0, 5))
+def test_resuming_from_saved_carries_changes_no_figure(
+    run: list[tuple[list[Offer], list[Bid]]], rule: ClearingRule, t: Tariffs, cut: int
+) -> None:
+    """A grid that restarts from its persisted carries settles exactly like one that didn't."""
+
+    def settle_all(
+        carries: Carries, part: list[tuple[list[Offer], list[Bid]]], first: int
+    ) -> tuple[list[object], Carries]:
+        out: list[object] = []
+        for n, (offers_, bids_) in enumerate(part, start=first):
+            s = settle(clear(SlotId(n), offers_, bids_, rule, t), "grid", carries)
+            carries = s.carries
+            out.append((s.invoices, s.payouts, s.grid_fee_i, s.utility_i))
+        return out, carries
+
+    straight, end = settle_all(Carries(), run, 0)
+    head, saved = settle_all(Carries(), run[:cut], 0)
+    restored = Carries.from_dict(json.loads(json.dumps(saved.as_dict())))
+    assert restored == saved
+    tail, end_again = settle_all(restored, run[cut:], len(run[:cut]))
+    assert head + tail == straight
+    assert end_again == end

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import numpy as np
 import pytest
@@ -59,6 +59,24 @@ def test_slot_out_of_range_is_typed() -> None:
             profile.energy_wh(bad)
         assert isinstance(info.value, IndexError)
         assert isinstance(info.value, ProfileError)
+
+
+def test_total_rejects_ranges_outside_the_run() -> None:
+    profile = build({"kind": "fixed", "wh": 2}, slots=4)
+    assert profile.total_wh(1, 3) == 4
+    assert profile.total_wh(4) == 0
+    for first, stop in ((-1, 2), (3, 2), (0, 5)):
+        with pytest.raises(SlotOutOfRange):
+            profile.total_wh(first, stop)
+
+
+def test_start_keeps_the_callers_time_zone() -> None:
+    local = START.astimezone(timezone(timedelta(hours=-5)))
+    a = build(PV)
+    b = make_profile(PV, start=local, slot_minutes=15, slots=96)
+    assert a.start.utcoffset() == timedelta(0)
+    assert b.start.utcoffset() == timedelta(hours=-5)
+    assert np.array_equal(a.as_array(), b.as_array())
 
 
 def test_describe_names_model_grid_and_total() -> None:

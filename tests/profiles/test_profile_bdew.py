@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -57,6 +57,17 @@ def test_g25_is_a_weekday_business_profile() -> None:
     assert days[:5].min() > days[6] * 1.5
 
 
+def test_holidays_follow_the_sunday_curve_and_keep_the_annual_total() -> None:
+    spec = {"kind": "bdew", "profile": "G25", "annual_kwh": 4000}
+    holiday = {**spec, "holidays": ["2026-01-06", date(2026, 1, 7)]}
+    plain = daily_kwh(spec, local(2026, 1, 5), 7)
+    festive = daily_kwh(holiday, local(2026, 1, 5), 7)
+    assert festive[1] < plain[1] / 1.5 and festive[2] < plain[2] / 1.5  # Tue, Wed off
+    assert festive[1] == pytest.approx(festive[6], abs=0.05)  # like Sunday
+    year = make_profile(holiday, start=local(2026, 1, 1), slot_minutes=60, slots=8760)
+    assert year.total_wh() == 4_000_000
+
+
 def test_scaling_is_linear_in_annual_kwh() -> None:
     start = local(2026, 5, 1)
     base = make_profile(H25, start=start, slot_minutes=15, slots=96 * 7).total_wh()
@@ -90,6 +101,9 @@ def test_slot_length_never_changes_the_daily_total(day: int, slot_minutes: int) 
         ({**H25, "annual_kwh": float("nan")}, "annual_kwh"),
         ({**H25, "timezone": "Mars/Olympus"}, "timezone"),
         ({"kind": "bdew", "profile": "H25"}, "annual_kwh"),
+        ({**H25, "holidays": "2026-12-25"}, "holidays"),
+        ({**H25, "holidays": ["25.12.2026"]}, "holidays"),
+        ({**H25, "holidays": [datetime(2026, 12, 25)]}, "holidays"),
     ],
 )
 def test_invalid_bdew_specs_name_the_key(spec: dict[str, object], key: str) -> None:

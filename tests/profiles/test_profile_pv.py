@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from pvlib import solarposition
 
-from actorgrid.profiles import clear_cache, make_profile, weather_site
+from actorgrid.profiles import clear_cache, make_profile, parse_spec, weather_site
+from actorgrid.profiles._pv import PvModel, hourly_ac_w
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pvlib")  # pandas 3 vs pvlib
 
@@ -82,6 +85,16 @@ def test_energy_scales_with_kwp() -> None:
     assert np.all(np.abs(large - 2 * small) <= 3)
 
 
+def test_one_kwp_run_scaled_equals_a_direct_run_of_the_full_size() -> None:
+    # The package runs pvlib once per orientation at 1 kWp and scales (PVWatts is linear).
+    one = parse_spec(SOUTH_5KWP)
+    assert isinstance(one, PvModel)
+    direct = hourly_ac_w(dataclasses.replace(one, kwp=7.0))
+    scaled = hourly_ac_w(dataclasses.replace(one, kwp=1.0)) * 7.0
+    assert direct.max() > 0
+    np.testing.assert_allclose(direct, scaled, rtol=1e-9, atol=1e-6)
+
+
 def test_more_losses_give_less_energy() -> None:
     default = hourly_year(SOUTH_5KWP).sum()
     lossy = hourly_year({**SOUTH_5KWP, "losses": 30}).sum()
@@ -130,3 +143,13 @@ def test_deterministic_across_cache_clears() -> None:
     clear_cache()
     again = make_profile(SOUTH_5KWP, start=start, slot_minutes=15, slots=200).as_array()
     assert np.array_equal(first, again)
+
+
+def test_weather_file_ships_inside_the_package_and_is_small() -> None:
+    import actorgrid.profiles as package
+    from actorgrid.profiles._weather import WEATHER_FILE
+
+    assert WEATHER_FILE.is_relative_to(Path(package.__file__).parent)
+    assert WEATHER_FILE.stat().st_size < 3_000_000
+    site = weather_site()
+    assert (site.latitude, site.longitude) == (36.1, -79.95)

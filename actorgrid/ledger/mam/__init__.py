@@ -49,7 +49,6 @@ from .writer import (
     MamPublishError,
     MamWriter,
     Publisher,
-    api_publisher,
     ledger_publisher,
 )
 
@@ -83,7 +82,6 @@ __all__ = [
     "RejectedMessage",
     "StoredChannel",
     "StoredMessage",
-    "api_publisher",
     "channel_root",
     "command",
     "create_channel",

@@ -68,10 +68,15 @@ def parse_message(payload: str, root: str, side_key: str | None = None) -> Parse
     sig_len = SIGNATURE_TRITS_PER_LEVEL * security
     if len(rest) < sig_len:
         raise MamMalformedError("payload too short for its signature")
-    count, count_len = pascal_decode(rest, sig_len)
+    # Past a valid hmac everything is signed content: if the sibling list is unreadable,
+    # the payload was altered after signing, which is a signature failure.
+    try:
+        count, count_len = pascal_decode(rest, sig_len)
+    except MamMalformedError as exc:
+        raise MamSignatureError(f"signature did not match: unreadable sibling count ({exc})")
     siblings_start = sig_len + count_len
     if siblings_start + count * HASH_TRITS > len(rest):
-        raise MamMalformedError("payload too short for its sibling list")
+        raise MamSignatureError("signature did not match: sibling list runs past the payload")
     path = [
         rest[siblings_start + i * HASH_TRITS : siblings_start + (i + 1) * HASH_TRITS]
         for i in range(count)

@@ -64,8 +64,17 @@ def object_to_trytes(value: Any) -> str:
 
 
 def object_from_trytes(trytes: str) -> Any:
-    """Inverse of ``object_to_trytes``; raises ``ValueError`` if it is not JSON."""
-    return json.loads(string_from_trytes(trytes))
+    """Inverse of ``object_to_trytes``; raises ``ValueError`` if it is not JSON.
+
+    The escaped text is handed to the JSON parser as it is (JSON reads ``\\uXXXX`` and
+    surrogate pairs itself): same result as the reference for everything it can read,
+    and also correct for control characters and literal backslash-u in strings, where
+    the reference's un-escape-then-parse fails.
+    """
+    stripped = trytes.rstrip("9")
+    if len(stripped) % 2:
+        stripped += "9"
+    return json.loads(to_ascii(stripped))
 
 
 def _js_numbers(value: Any) -> Any:

@@ -5,9 +5,8 @@ the state → persist the advanced state and the payload together → submit. A 
 after persisting leaves a pending payload that ``resubmit_pending`` sends again with the
 same idempotency key; the Merkle leaf is never signed with twice.
 
-Publishers are small async callables: ``ledger_publisher`` (the ledger actor, the normal
-path: the writer never waits for the tangle) and ``api_publisher`` (a PyOTA client,
-for tools and tests).
+Publishers are small async callables; ``ledger_publisher`` hands payloads to the ledger
+actor (the normal path: the writer never waits for the tangle).
 """
 
 from __future__ import annotations
@@ -152,30 +151,5 @@ def ledger_publisher(ledger: Any, *, reply_to: str = "", timeout: float = 10.0) 
         if not isinstance(reply, PublishAccepted):
             raise MamPublishError(f"ledger refused {idempotency_key}: {reply!r}")
         return PublishStatus.ACCEPTED
-
-    return publish
-
-
-def api_publisher(api: Any, *, depth: int = 3, min_weight_magnitude: int = 9) -> Publisher:
-    """A publisher that sends a zero-value bundle through a PyOTA ``Iota`` client itself."""
-    from iota import Address, ProposedTransaction, Tag, TryteString
-
-    def send(address: str, payload: str, tag: str) -> None:
-        api.send_transfer(
-            depth=depth,
-            transfers=[
-                ProposedTransaction(
-                    address=Address(address),
-                    value=0,
-                    tag=Tag(tag),
-                    message=TryteString(payload),
-                )
-            ],
-            min_weight_magnitude=min_weight_magnitude,
-        )
-
-    async def publish(address: str, payload: str, tag: str, idempotency_key: str) -> PublishStatus:
-        await asyncio.to_thread(send, address, payload, tag)
-        return PublishStatus.PUBLISHED
 
     return publish

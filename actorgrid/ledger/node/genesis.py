@@ -92,15 +92,19 @@ class Genesis:
         return genesis
 
     @classmethod
-    def from_toml(cls, source: str | Path) -> Genesis:
-        """Load from a TOML file path (``Path`` or existing path string) or TOML text."""
-        path = Path(source)
+    def from_toml(cls, path: str | Path) -> Genesis:
+        """Load a TOML file (the genesis table at top level or under ``[genesis]``)."""
         try:
-            text = path.read_text() if isinstance(source, Path) or path.is_file() else source
+            text = Path(path).read_text()
         except OSError as exc:
             raise GenesisError(f"cannot read genesis file: {exc}") from exc
+        return cls.from_toml_text(text)
+
+    @classmethod
+    def from_toml_text(cls, text: str) -> Genesis:
+        """Parse TOML text (the genesis table at top level or under ``[genesis]``)."""
         try:
-            data = tomllib.loads(str(text))
+            data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise GenesisError(f"invalid genesis TOML: {exc}") from exc
         return cls.from_dict(data.get("genesis", data))

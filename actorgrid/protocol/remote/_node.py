@@ -1,0 +1,664 @@
+"""``RemoteNode``: exposes local actors on a websocket endpoint and reaches remote ones.
+
+One authenticated aiohttp websocket per peer pair carries batches of envelopes both ways.
+Reliable envelopes (tell, ask, reply, fail) are numbered per sender stream, kept in the
+sender's bounded outbox until acknowledged, sent again after a reconnect, and
+de-duplicated by the receiver, which delivers each exactly once and in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from actorgrid.protocol.codec import DEFAULT_MAX_FRAME, DecodeError, decode, encode
+from actorgrid.protocol.control import ErrorCode, ErrorReply, Hello
+from actorgrid.protocol.registry import Message
+from actorgrid.protocol.remote._envelope import (
+    ACK,
+    ASK,
+    FAIL,
+    HELLO,
+    MAC_LEN,
+    REPLY,
+    TELL,
+    ProtocolViolation,
+    conn_key,
+    envelopes,
+    pack_envelope,
+    seal,
+    unseal,
+)
+from actorgrid.protocol.remote._outbox import Journal, Outbox
+from actorgrid.protocol.remote._ref import RemoteRef
+from actorgrid.runtime import ActorDied, ActorRef, ActorSystem, AskTimeout, MailboxFull, Terminated
+
+__all__ = ["PROTOCOL_VERSION", "RemoteError", "RemoteNode"]
+
+log = logging.getLogger("actorgrid.protocol.remote")
+
+PROTOCOL_VERSION = 1
+ENDPOINT = "/actorgrid"
+_BATCH_BYTES = 256 * 1024
+_HANDSHAKE_TIMEOUT = 10.0
+_EPOCHS_KEPT = 8
+_NO_TIMEOUT = 0
+
+
+class RemoteError(Exception):
+    """A remote ``ask`` failed on the far side for a reason other than death or timeout."""
+
+    def __init__(self, path: str, code: ErrorCode, detail: str) -> None:
+        super().__init__(f"remote ask to {path} failed: {code.name}: {detail}")
+        self.path = path
+        self.code = code
+        self.detail = detail
+
+
+class _HandshakeFailed(Exception):
+    pass
+
+
+@dataclass(slots=True)
+class _Connection:
+    ws: web.WebSocketResponse | aiohttp.ClientWebSocketResponse
+    key: bytes
+    peer_epoch: int
+    cursor: int  # next own seq to transmit on this connection
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    ack_due: bool = True  # tell the peer our receive state first thing
+
+
+class _Peer:
+    """Everything one node keeps about one peer."""
+
+    def __init__(self, name: str, secret: bytes, outbox: Outbox) -> None:
+        self.name = name
+        self.secret = secret
+        self.outbox = outbox
+        self.url: str | None = None
+        self.conn: _Connection | None = None
+        self.rx: dict[int, int | None] = {}  # peer stream epoch -> highest delivered seq
+        self.down = False
+        self.down_timer: asyncio.TimerHandle | None = None
+        self.watchers: dict[RemoteRef, set[ActorRef]] = {}
+        self.room: list[asyncio.Future[None]] = []
+        self.drained: list[asyncio.Future[None]] = []
+
+
+class RemoteNode:
+    """A process's endpoint for remote actors.
+
+    ::
+
+        async with RemoteNode(system, "grid", secrets={"meter-box": b"s3cret"}) as node:
+            node.expose(grid_ref)                     # reachable as its path
+            print(node.url)                           # ws://127.0.0.1:PORT/actorgrid
+        # in the other process
+        async with RemoteNode(system, "meter-box", secrets={"grid": b"s3cret"}) as node:
+            node.connect("grid", url)
+            grid = node.ref("grid", "/grid")
+            grid.tell(reading); reply = await grid.ask(query, timeout=2.0)
+
+    ``secrets`` maps every peer name allowed to talk to this node to the secret both sides
+    share. ``journal`` (a file path) makes outgoing messages survive a restart of this
+    process. ``max_outbox`` bounds each peer's queue of unacknowledged messages.
+    ``down_after`` seconds without a connection mark a peer down: watchers of its refs get
+    ``Terminated(ref, "peer-down")`` and pending asks fail with ``ActorDied``.
+    """
+
+    def __init__(
+        self,
+        system: ActorSystem,
+        name: str,
+        *,
+        secrets: Mapping[str, bytes],
+        host: str = "127.0.0.1",
+        port: int = 0,
+        journal: str | os.PathLike[str] | None = None,
+        max_outbox: int = 10_000,
+        max_frame: int = DEFAULT_MAX_FRAME,
+        down_after: float = 10.0,
+        backoff: tuple[float, float] = (0.05, 2.0),
+        heartbeat: float = 5.0,
+    ) -> None:
+        if not name or len(name) > 128:
+            raise ValueError("node name must be 1..128 characters")
+        for peer, secret in secrets.items():
+            if not isinstance(secret, bytes) or len(secret) < 16:
+                raise ValueError(f"secret for peer {peer!r} must be bytes of >= 16")
+        self.system = system
+        self.name = name
+        self.host = host
+        self.port = port
+        self.max_frame = max_frame
+        self.down_after = down_after
+        self._backoff = backoff
+        self._heartbeat = heartbeat
+        self._journal = Journal(journal) if journal is not None else None
+        self.epoch = self._journal.epoch if self._journal else secrets_randbits()
+        self.session = secrets_randbits()
+        self._peers = {
+            peer: _Peer(peer, secret, Outbox(peer, max_outbox, self._journal))
+            for peer, secret in secrets.items()
+        }
+        self._exposed: dict[str, ActorRef] = {}
+        self._pending: dict[tuple[str, int], tuple[asyncio.Future[Any], str]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._runner: web.AppRunner | None = None
+        self._client: aiohttp.ClientSession | None = None
+        self._closing = False
+        self.stats: dict[str, int] = dict.fromkeys(
+            (
+                "delivered",
+                "duplicates",
+                "resent",
+                "auth_failures",
+                "protocol_errors",
+                "connections",
+            ),
+            0,
+        )
+
+    # ------------------------------------------------------------ lifecycle
+    async def __aenter__(self) -> RemoteNode:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        """Start listening on ``host:port`` (port 0 picks a free one; see :attr:`url`)."""
+        app = web.Application()
+        app.router.add_get(ENDPOINT, self._accept)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+        self._client = aiohttp.ClientSession()
+        for peer in self._peers.values():
+            self._arm_down_timer(peer)
+
+    @property
+    def url(self) -> str:
+        """The websocket URL peers connect to."""
+        return f"ws://{self.host}:{self.port}{ENDPOINT}"
+
+    async def close(self) -> None:
+        """Close every connection and task; unacknowledged messages stay in the journal."""
+        self._closing = True
+        for peer in self._peers.values():
+            if peer.down_timer is not None:
+                peer.down_timer.cancel()
+            if peer.conn is not None:
+                await peer.conn.ws.close()
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(self._tasks)
+        for fut, path in self._pending.values():
+            if not fut.done():
+                fut.set_exception(ActorDied(path, "node closed"))
+        self._pending.clear()
+        if self._client is not None:
+            await self._client.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self._journal is not None:
+            self._journal.close()
+
+    # ------------------------------------------------------------ public API
+    def expose(self, ref: ActorRef, path: str | None = None) -> str:
+        """Make ``ref`` reachable by peers under ``path`` (default: its own path)."""
+        where = path or ref.path
+        self._exposed[where] = ref
+        return where
+
+    def connect(self, peer: str, url: str) -> None:
+        """Dial ``peer`` at ``url`` and keep the connection up (reconnecting with backoff)."""
+        p = self._peer(peer)
+        if p.url is None:
+            p.url = url
+            self._spawn(self._dial_loop(p))
+        p.url = url
+
+    def ref(self, peer: str, path: str) -> RemoteRef:
+        """A ref to the actor ``peer`` exposes under ``path``."""
+        self._peer(peer)
+        return RemoteRef(self, peer, path)
+
+    def watch(self, ref: RemoteRef, watcher: ActorRef) -> None:
+        """Tell ``watcher`` ``Terminated(ref, "peer-down")`` when ``ref``'s peer goes down.
+
+        One-shot, like local death watch; if the peer is already down it is told at once.
+        """
+        peer = self._peer(ref.peer)
+        if peer.down:
+            watcher.tell(Terminated(ref, "peer-down"))  # type: ignore[arg-type]
+            return
+        peer.watchers.setdefault(ref, set()).add(watcher)
+
+    def unwatch(self, ref: RemoteRef, watcher: ActorRef) -> None:
+        """Stop watching ``ref``."""
+        self._peer(ref.peer).watchers.get(ref, set()).discard(watcher)
+
+    def peer_is_down(self, peer: str) -> bool:
+        """True once ``peer`` stayed away for ``down_after`` seconds (until it returns)."""
+        return self._peer(peer).down
+
+    def connected(self, peer: str) -> bool:
+        """True while a live, authenticated connection to ``peer`` exists."""
+        return self._peer(peer).conn is not None
+
+    def sent_count(self, peer: str) -> int:
+        """How many reliable messages this node ever queued for ``peer`` (journalled: across
+        restarts). An application that tells a numbered sequence resumes from here."""
+        return self._peer(peer).outbox.next_seq - 1
+
+    def unacked(self, peer: str) -> int:
+        """How many messages to ``peer`` are not yet acknowledged."""
+        return len(self._peer(peer).outbox)
+
+    async def drained(self, peer: str) -> None:
+        """Wait until every message queued for ``peer`` is acknowledged."""
+        p = self._peer(peer)
+        if len(p.outbox):
+            fut = asyncio.get_running_loop().create_future()
+            p.drained.append(fut)
+            await fut
+
+    # ------------------------------------------------------------ sending
+    def tell(self, ref: RemoteRef, message: Message) -> None:
+        """See :meth:`RemoteRef.tell`."""
+        peer = self._peer(ref.peer)
+        if peer.outbox.full:
+            raise MailboxFull(f"{ref.peer}:{ref.path}", peer.outbox.capacity)
+        self._enqueue(peer, TELL, 0, ref.path, encode(message, max_size=self.max_frame), 0)
+
+    async def send(self, ref: RemoteRef, message: Message) -> None:
+        """See :meth:`RemoteRef.send`."""
+        peer = self._peer(ref.peer)
+        payload = encode(message, max_size=self.max_frame)
+        while peer.outbox.full:
+            fut = asyncio.get_running_loop().create_future()
+            peer.room.append(fut)
+            await fut
+        self._enqueue(peer, TELL, 0, ref.path, payload, 0)
+
+    async def ask(self, ref: RemoteRef, message: Message, timeout: float) -> Any:  # noqa: ASYNC109
+        """See :meth:`RemoteRef.ask`."""
+        peer = self._peer(ref.peer)
+        where = f"{ref.peer}:{ref.path}"
+        if peer.outbox.full:
+            raise MailboxFull(where, peer.outbox.capacity)
+        payload = encode(message, max_size=self.max_frame)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        timeout_ms = max(1, min(int(timeout * 1000), 2**32))
+        seq = self._enqueue(peer, ASK, 0, ref.path, payload, timeout_ms)
+        key = (peer.name, seq)
+        self._pending[key] = (future, where)
+        handle = loop.call_later(timeout, _expire, future, where, timeout)
+        try:
+            return await future
+        finally:
+            handle.cancel()
+            self._pending.pop(key, None)
+
+    def _enqueue(
+        self, peer: _Peer, kind: int, corr: int, target: str, payload: bytes, timeout_ms: int
+    ) -> int:
+        seq = peer.outbox.take_seq()
+        body = pack_envelope(kind, seq, corr, target, self.name, payload, timeout_ms)
+        peer.outbox.append(seq, body)
+        if peer.conn is not None:
+            peer.conn.wake.set()
+        return seq
+
+    # ------------------------------------------------------------ connections
+    def _peer(self, name: str) -> _Peer:
+        try:
+            return self._peers[name]
+        except KeyError:
+            raise KeyError(f"unknown peer {name!r} (no secret configured)") from None
+
+    def _spawn(self, coro: Any) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("remote node %s: task failed", self.name, exc_info=task.exception())
+
+    async def _dial_loop(self, peer: _Peer) -> None:
+        delay, cap = self._backoff
+        first = delay
+        assert self._client is not None
+        while not self._closing:
+            assert peer.url is not None
+            try:
+                ws = await self._client.ws_connect(
+                    peer.url, max_msg_size=self._max_ws_msg(), heartbeat=self._heartbeat
+                )
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                log.debug("%s: cannot reach %s at %s: %s", self.name, peer.name, peer.url, exc)
+            else:
+                try:
+                    key, epoch = await self._client_handshake(ws, peer)
+                except (
+                    _HandshakeFailed,
+                    ProtocolViolation,
+                    DecodeError,
+                    TimeoutError,
+                    aiohttp.ClientError,
+                    ConnectionError,
+                ) as exc:
+                    log.warning("%s: handshake with %s failed: %s", self.name, peer.name, exc)
+                    await ws.close()
+                else:
+                    delay = first
+                    await self._run_connection(peer, ws, key, epoch)
+            if self._closing:
+                return
+            await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+            delay = min(delay * 2, cap)
+
+    def _max_ws_msg(self) -> int:
+        return _BATCH_BYTES + self.max_frame + 4096
+
+    def _hello(self, nonce: bytes) -> bytes:
+        hello = Hello(self.name, PROTOCOL_VERSION, self.session, self.epoch, nonce)
+        return pack_envelope(HELLO, payload=encode(hello))
+
+    async def _client_handshake(
+        self, ws: aiohttp.ClientWebSocketResponse, peer: _Peer
+    ) -> tuple[bytes, int]:
+        nonce = secrets.token_bytes(32)
+        await ws.send_bytes(seal(peer.secret, self._hello(nonce)))
+        async with asyncio.timeout(_HANDSHAKE_TIMEOUT):
+            msg = await ws.receive()
+        if msg.type != aiohttp.WSMsgType.BINARY:
+            raise _HandshakeFailed(f"peer answered {msg.type.name}, not a hello")
+        hello = _read_hello(unseal(peer.secret, msg.data), self.max_frame)
+        if hello.node != peer.name:
+            raise _HandshakeFailed(f"expected {peer.name!r}, got {hello.node!r}")
+        return conn_key(peer.secret, nonce, hello.nonce), hello.epoch
+
+    async def _accept(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(max_msg_size=self._max_ws_msg(), heartbeat=self._heartbeat)
+        await ws.prepare(request)
+        try:
+            async with asyncio.timeout(_HANDSHAKE_TIMEOUT):
+                msg = await ws.receive()
+            peer, key, epoch = self._server_handshake(msg)
+        except (TimeoutError, _HandshakeFailed, ProtocolViolation, DecodeError) as exc:
+            self.stats["auth_failures"] += 1
+            log.warning("%s: rejected connection from %s: %s", self.name, request.remote, exc)
+            await ws.close(code=aiohttp.WSCloseCode.POLICY_VIOLATION, message=b"auth failed")
+            return ws
+        nonce = secrets.token_bytes(32)
+        await ws.send_bytes(seal(peer.secret, self._hello(nonce)))
+        await self._run_connection(peer, ws, conn_key(peer.secret, key, nonce), epoch)
+        return ws
+
+    def _server_handshake(self, msg: aiohttp.WSMessage) -> tuple[_Peer, bytes, int]:
+        """Check the client's hello; returns its peer, *client nonce* and stream epoch."""
+        if msg.type != aiohttp.WSMsgType.BINARY:
+            raise _HandshakeFailed(f"first message is {msg.type.name}, not a hello")
+        data: bytes = msg.data
+        if len(data) <= MAC_LEN:
+            raise _HandshakeFailed("hello without MAC")
+        hello = _read_hello(data[MAC_LEN:], self.max_frame)  # parsed, but not yet trusted
+        peer = self._peers.get(hello.node)
+        if peer is None:
+            raise _HandshakeFailed(f"unknown peer {hello.node!r}")
+        unseal(peer.secret, data)  # raises ProtocolViolation("bad MAC")
+        if hello.protocol != PROTOCOL_VERSION:
+            raise _HandshakeFailed(f"protocol {hello.protocol} unsupported")
+        return peer, hello.nonce, hello.epoch
+
+    async def _run_connection(
+        self,
+        peer: _Peer,
+        ws: web.WebSocketResponse | aiohttp.ClientWebSocketResponse,
+        key: bytes,
+        peer_epoch: int,
+    ) -> None:
+        old = peer.conn
+        if old is not None:  # a newer connection replaces a stale one
+            await old.ws.close()
+        conn = _Connection(ws, key, peer_epoch, cursor=peer.outbox.first_seq)
+        peer.conn = conn
+        self.stats["connections"] += 1
+        if peer.outbox.first_seq < peer.outbox.next_seq:
+            self.stats["resent"] += peer.outbox.next_seq - peer.outbox.first_seq
+        if peer_epoch not in peer.rx:
+            peer.rx[peer_epoch] = None  # unknown stream: accept from its first envelope
+            while len(peer.rx) > _EPOCHS_KEPT:
+                del peer.rx[next(iter(peer.rx))]
+        self._peer_up(peer)
+        writer = self._spawn(self._write_loop(peer, conn))
+        conn.wake.set()
+        try:
+            await self._read_loop(peer, conn)
+        except ProtocolViolation as exc:
+            self.stats["protocol_errors"] += 1
+            log.warning("%s: closing connection to %s: %s", self.name, peer.name, exc)
+        finally:
+            writer.cancel()
+            if peer.conn is conn:
+                peer.conn = None
+                self._arm_down_timer(peer)
+            await ws.close(code=aiohttp.WSCloseCode.POLICY_VIOLATION)
+
+    async def _write_loop(self, peer: _Peer, conn: _Connection) -> None:
+        ws = conn.ws
+        while True:
+            await conn.wake.wait()
+            conn.wake.clear()
+            while not ws.closed:
+                parts: list[bytes] = []
+                if conn.ack_due:
+                    conn.ack_due = False
+                    parts.append(pack_envelope(ACK, peer.rx.get(conn.peer_epoch) or 0))
+                if self._journal is not None:
+                    self._journal.commit()  # never put on the wire what is not yet durable
+                more, conn.cursor = peer.outbox.since(conn.cursor, _BATCH_BYTES)
+                parts.extend(more)
+                if not parts:
+                    break
+                body = b"".join(parts)
+                try:
+                    await ws.send_bytes(seal(conn.key, body))
+                except (ConnectionError, RuntimeError):  # closed under us: reader ends it
+                    return
+
+    async def _read_loop(self, peer: _Peer, conn: _Connection) -> None:
+        async for msg in conn.ws:
+            if msg.type != aiohttp.WSMsgType.BINARY:
+                if msg.type == aiohttp.WSMsgType.ERROR:
+                    raise ProtocolViolation(f"websocket error: {conn.ws.exception()}")
+                raise ProtocolViolation(f"unexpected {msg.type.name} message")
+            try:
+                body = unseal(conn.key, msg.data)
+            except ProtocolViolation:
+                self.stats["auth_failures"] += 1
+                raise
+            for env in envelopes(body, self.max_frame):
+                if env.kind == ACK:
+                    self._acked(peer, env.seq)
+                    continue
+                if env.kind == HELLO:
+                    raise ProtocolViolation("hello after handshake")
+                hw = peer.rx.get(conn.peer_epoch)
+                if hw is not None and env.seq <= hw:
+                    self.stats["duplicates"] += 1
+                    conn.ack_due = True
+                    continue
+                if hw is not None and env.seq != hw + 1:
+                    raise ProtocolViolation(f"gap in sequence: got {env.seq} after {hw}")
+                await self._deliver(peer, env)
+                peer.rx[conn.peer_epoch] = env.seq
+                conn.ack_due = True
+            if conn.ack_due:
+                conn.wake.set()
+
+    def _acked(self, peer: _Peer, seq: int) -> None:
+        if peer.outbox.ack(seq):
+            while peer.room and not peer.outbox.full:
+                fut = peer.room.pop(0)
+                if not fut.done():
+                    fut.set_result(None)
+            if not len(peer.outbox):
+                drained, peer.drained = peer.drained, []
+                for fut in drained:
+                    if not fut.done():
+                        fut.set_result(None)
+
+    # ------------------------------------------------------------ delivery
+    async def _deliver(self, peer: _Peer, env: Any) -> None:
+        self.stats["delivered"] += 1
+        if env.kind in (REPLY, FAIL):
+            self._resolve(peer, env)
+            return
+        target = self._exposed.get(env.target)
+        try:
+            message = decode(env.payload, max_size=self.max_frame)
+        except DecodeError as exc:
+            log.warning("%s: undecodable message from %s: %s", self.name, peer.name, exc)
+            if env.kind == ASK:
+                self._fail(peer, env.seq, ErrorCode.BAD_MESSAGE, str(exc))
+            return
+        if target is None:
+            log.warning("%s: %s sent to unexposed %r", self.name, peer.name, env.target)
+            if env.kind == ASK:
+                self._fail(peer, env.seq, ErrorCode.UNKNOWN_TARGET, env.target)
+            return
+        if env.kind == TELL:
+            with contextlib.suppress(MailboxFull):  # REJECT policy: runtime dead-lettered it
+                await target.send(message)
+        else:
+            self._spawn(self._answer(peer, env.seq, target, message, env.timeout_ms / 1000))
+
+    async def _answer(
+        self,
+        peer: _Peer,
+        corr: int,
+        target: ActorRef,
+        message: Message,
+        timeout: float,  # noqa: ASYNC109
+    ) -> None:
+        try:
+            reply = await target.ask(message, timeout=timeout)
+        except AskTimeout as exc:
+            self._fail(peer, corr, ErrorCode.TIMEOUT, str(exc))
+            return
+        except ActorDied as exc:
+            self._fail(peer, corr, ErrorCode.ACTOR_DIED, str(exc))
+            return
+        except MailboxFull as exc:
+            self._fail(peer, corr, ErrorCode.MAILBOX_FULL, str(exc))
+            return
+        except Exception as exc:
+            self._fail(peer, corr, ErrorCode.INTERNAL, f"{type(exc).__name__}: {exc}")
+            return
+        if reply is not None and not isinstance(reply, Message):
+            self._fail(peer, corr, ErrorCode.BAD_MESSAGE, f"reply {type(reply).__name__}")
+            return
+        try:
+            payload = b"" if reply is None else encode(reply, max_size=self.max_frame)
+        except ValueError as exc:
+            self._fail(peer, corr, ErrorCode.BAD_MESSAGE, str(exc))
+            return
+        self._enqueue(peer, REPLY, corr, "", payload, 0)
+
+    def _fail(self, peer: _Peer, corr: int, code: ErrorCode, detail: str) -> None:
+        self._enqueue(peer, FAIL, corr, "", encode(ErrorReply(code, detail[:1024])), 0)
+
+    def _resolve(self, peer: _Peer, env: Any) -> None:
+        entry = self._pending.get((peer.name, env.corr))
+        if entry is None:
+            return  # the ask timed out meanwhile, or this process restarted
+        future, where = entry
+        if future.done():
+            return
+        try:
+            reply = None if not env.payload else decode(env.payload, max_size=self.max_frame)
+        except DecodeError as exc:
+            future.set_exception(RemoteError(where, ErrorCode.BAD_MESSAGE, str(exc)))
+            return
+        if env.kind == REPLY:
+            future.set_result(reply)
+        elif not isinstance(reply, ErrorReply):
+            future.set_exception(RemoteError(where, ErrorCode.INTERNAL, "malformed failure"))
+        elif reply.code == ErrorCode.TIMEOUT:
+            future.set_exception(AskTimeout(where, 0.0))
+        elif reply.code == ErrorCode.ACTOR_DIED:
+            future.set_exception(ActorDied(where, reply.detail))
+        elif reply.code == ErrorCode.MAILBOX_FULL:
+            future.set_exception(MailboxFull(where, 0))
+        else:
+            future.set_exception(RemoteError(where, reply.code, reply.detail))
+
+    # ------------------------------------------------------------ peer liveness
+    def _arm_down_timer(self, peer: _Peer) -> None:
+        if self._closing or peer.down or peer.down_timer is not None:
+            return
+        loop = asyncio.get_running_loop()
+        peer.down_timer = loop.call_later(self.down_after, self._peer_down, peer)
+
+    def _peer_up(self, peer: _Peer) -> None:
+        if peer.down_timer is not None:
+            peer.down_timer.cancel()
+            peer.down_timer = None
+        peer.down = False
+
+    def _peer_down(self, peer: _Peer) -> None:
+        peer.down_timer = None
+        if peer.conn is not None:
+            return
+        peer.down = True
+        log.warning("%s: peer %s is down (away for %g s)", self.name, peer.name, self.down_after)
+        watchers, peer.watchers = peer.watchers, {}
+        for ref, refs in watchers.items():
+            for watcher in refs:
+                with contextlib.suppress(MailboxFull):
+                    watcher.tell(Terminated(ref, "peer-down"))  # type: ignore[arg-type]
+        for (name, _), (future, where) in list(self._pending.items()):
+            if name == peer.name and not future.done():
+                future.set_exception(ActorDied(where, "peer-down"))
+
+
+def _expire(future: asyncio.Future[Any], where: str, timeout: float) -> None:
+    if not future.done():
+        future.set_exception(AskTimeout(where, timeout))
+
+
+def _read_hello(body: bytes, max_frame: int) -> Hello:
+    items = list(envelopes(body, max_frame))
+    if len(items) != 1 or items[0].kind != HELLO:
+        raise _HandshakeFailed("expected exactly one hello envelope")
+    hello = decode(items[0].payload, max_size=max_frame)
+    if not isinstance(hello, Hello) or len(hello.nonce) < 16:
+        raise _HandshakeFailed("malformed hello")
+    return hello
+
+
+def secrets_randbits() -> int:
+    """A random non-zero 63-bit id (sessions, in-memory stream epochs)."""
+    return secrets.randbits(63) | 1

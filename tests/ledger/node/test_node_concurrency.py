@@ -1,0 +1,47 @@
+"""The node is called from several threads at once: no lost writes, no double confirmation."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from actorgrid.ledger.node import TangleNode
+
+
+def test_concurrent_double_spends_confirm_once(kit: Any, manual_node: TangleNode) -> None:
+    node = manual_node
+    source = kit.spend(kit.SEED_A, 0, 1000)
+    bundles = [
+        kit.attach(node, kit.build([kit.pay(kit.addr(kit.SEED_B, i), 1000), source]))
+        for i in range(4)
+    ]
+    with ThreadPoolExecutor(4) as pool:
+        responses = list(pool.map(lambda t: kit.store(node, t), bundles))
+    assert all("error" not in r for r in responses)
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda _: node.issue_milestone(), range(2)))
+    statuses = [node.attachment_status(kit.tail_hash(t)) for t in bundles]
+    assert statuses.count("confirmed") == 1
+    assert statuses.count("conflicting") == 3
+    balances = node.confirmed_balances()
+    assert sum(balances.values()) == 2 * kit.FUNDED
+    assert sum(balances.get(kit.addr(kit.SEED_B, i), 0) for i in range(4)) == 1000
+
+
+def test_concurrent_stores_and_reads(kit: Any, node: TangleNode) -> None:
+    bundles = [
+        kit.attach(node, kit.build([kit.pay(kit.addr(kit.SEED_B, i), 0, f"M{i}")]))
+        for i in range(8)
+    ]
+
+    def store_and_read(trytes: list[str]) -> bool:
+        kit.ok(kit.store(node, trytes))
+        tail = kit.tail_hash(trytes)
+        got = node.handle({"command": "getTrytes", "hashes": [tail]})
+        return bool(got["trytes"] == [trytes[0]])
+
+    with ThreadPoolExecutor(4) as pool:
+        assert all(pool.map(store_and_read, bundles))
+    tails = [kit.tail_hash(t) for t in bundles]
+    states = node.handle({"command": "getInclusionStates", "transactions": tails})
+    assert states["states"] == [True] * 8
