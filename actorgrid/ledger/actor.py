@@ -203,7 +203,11 @@ class LedgerActor(Actor):
         io = self._require_io()
         if req.wallet not in self._wallets:
             return RequestRejected(req.idempotency_key, RejectReason.UNKNOWN_WALLET, req.wallet)
-        if len(req.to_address) == 90 and address_checksum(req.to_address[:81]) != req.to_address:
+        if req.reply_to and not req.reply_to.startswith("/"):
+            return RequestRejected(
+                req.idempotency_key, RejectReason.INVALID_REQUEST, "reply_to must be an actor path"
+            )
+        if len(req.to_address) == 90 and address_checksum(req.to_address[:81]) != req.to_address[81:]:
             return RequestRejected(
                 req.idempotency_key, RejectReason.INVALID_REQUEST, "bad address checksum"
             )
@@ -229,6 +233,10 @@ class LedgerActor(Actor):
 
     async def _accept_publish(self, req: PublishRequest) -> object:
         io = self._require_io()
+        if req.reply_to and not req.reply_to.startswith("/"):
+            return RequestRejected(
+                req.idempotency_key, RejectReason.INVALID_REQUEST, "reply_to must be an actor path"
+            )
         body = encode(req)
         record, created = await io.db(
             Journal.accept,
@@ -478,7 +486,10 @@ class LedgerActor(Actor):
             event = _outcome_event(record, tail)
             if event is None:
                 continue
-            ref = self.ctx.system.lookup(record.reply_to) if record.reply_to else None
+            try:
+                ref = self.ctx.system.lookup(record.reply_to) if record.reply_to else None
+            except ActorError:
+                ref = None
             if record.reply_to and ref is None:
                 continue  # requester not (yet) there: retried at the next redelivery
             if ref is not None:

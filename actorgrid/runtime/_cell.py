@@ -24,6 +24,7 @@ from ._errors import (
     SystemNotRunning,
 )
 from ._messages import Terminated
+from ._ref import NO_QUEUE as _NO_QUEUE
 from ._ref import ActorRef, _Ask
 from ._spec import ChildSpec, Factory, Overflow, Restart, Strategy, SupervisorSpec
 from ._timers import Timer
@@ -106,6 +107,7 @@ class ActorContext:
         "_loop",
         "_name",
         "_op",
+        "_open",
         "_overflow",
         "_parent",
         "_policy",
@@ -144,12 +146,17 @@ class ActorContext:
         self._restart = restart
         self._shutdown = shutdown
         self._capacity = capacity
-        self._limit = capacity
         self._overflow = overflow
         self._policy = policy
         self._clock: Clock = system.clock
         self._loop: asyncio.AbstractEventLoop = system._loop
-        self._queue: deque[object] = deque()
+        # The mailbox deque (~760 bytes) exists only while there are messages:
+        # an idle actor holds _NO_QUEUE and _limit 0, so tell takes the slow
+        # path once per batch to allocate it. (_limit is the fast-path bound:
+        # capacity while open with a deque, else 0.)
+        self._queue: deque[object] = _NO_QUEUE
+        self._limit = 0
+        self._open = True
         self._waiter: asyncio.Future[None] | None = None
         self._busy = False
         self._state = STARTING
@@ -287,27 +294,48 @@ class ActorContext:
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
+    def _ensure_queue(self) -> deque[object]:
+        queue = self._queue
+        if queue is _NO_QUEUE:
+            queue = self._queue = deque()
+            if self._open:
+                self._limit = self._capacity
+        return queue
+
     def _refused(self, message: object) -> None:
-        """``tell`` found no room: dead letter, and MailboxFull if merely full."""
-        if self._limit == 0:
+        """``tell``'s slow path: allocate the mailbox, or dead letter (+ MailboxFull if full)."""
+        if not self._open:
             self._system._dead(message, self._ref, "stopped")
+            return
+        if self._queue is _NO_QUEUE:
+            self._ensure_queue().append(message)
+            if self._waiter is not None:
+                self._wake()
             return
         self._system._dead(message, self._ref, "mailbox full")
         raise MailboxFull(self.path, self._capacity)
 
     def _refused_ask(self, envelope: _Ask) -> None:
-        if self._limit == 0:
+        if not self._open:
             self._system._dead(envelope.message, self._ref, "stopped")
             envelope.future.set_exception(ActorDied(self.path, "stopped"))
+            return
+        if self._queue is _NO_QUEUE:
+            self._ensure_queue().append(envelope)
+            if self._waiter is not None:
+                self._wake()
             return
         self._system._dead(envelope.message, self._ref, "mailbox full")
         raise MailboxFull(self.path, self._capacity)
 
     async def _wait_for_room(self, message: object) -> bool:
         """Backpressure: wait until there is room; False if the message was dead-lettered."""
-        if self._limit == 0:
+        if not self._open:
             self._system._dead(message, self._ref, "stopped")
             return False
+        if self._queue is _NO_QUEUE:
+            self._ensure_queue()
+            return True
         if self._overflow is Overflow.REJECT:
             self._system._dead(message, self._ref, "mailbox full")
             raise MailboxFull(self.path, self._capacity)
@@ -340,19 +368,23 @@ class ActorContext:
 
     def _deliver(self, message: object, full_reason: str) -> None:
         """Runtime-originated tell (timers): never raises; dead letter when refused."""
-        if len(self._queue) >= self._limit:
-            self._system._dead(message, self._ref, "stopped" if self._limit == 0 else full_reason)
+        if not self._open:
+            self._system._dead(message, self._ref, "stopped")
             return
-        self._queue.append(message)
+        queue = self._ensure_queue()
+        if len(queue) >= self._capacity:
+            self._system._dead(message, self._ref, full_reason)
+            return
+        queue.append(message)
         if self._waiter is not None:
             self._wake()
 
     def _deliver_system(self, message: object) -> None:
         """System messages (Terminated) bypass the capacity bound."""
-        if self._limit == 0:
+        if not self._open:
             self._system._dead(message, self._ref, "stopped")
             return
-        self._queue.append(message)
+        self._ensure_queue().append(message)
         if self._waiter is not None:
             self._wake()
 
@@ -397,7 +429,7 @@ class ActorContext:
                 self._started = None
                 if not fut.done():
                     fut.set_result(None)
-            queue = self._queue
+            queue = self._ensure_queue()
             receive = actor.on_receive
             clock = self._clock
             popleft = queue.popleft
@@ -407,13 +439,23 @@ class ActorContext:
                         if self._exit is not None:
                             break
                         self._release_room()
+                        if queue:
+                            continue
+                    # free the mailbox while idle (locals must let go of it too)
+                    queue = self._queue = _NO_QUEUE
+                    popleft = _no_popleft
+                    self._limit = 0
                     waiter = self._loop.create_future()
                     self._waiter = waiter
                     self._busy = False
                     clock._active -= 1
-                    if clock._active <= 0:
+                    if clock._active <= 0 and clock._watch:
                         clock._quiet()
                     await waiter
+                    queue = self._queue
+                    if queue is _NO_QUEUE:
+                        queue = self._ensure_queue()
+                    popleft = queue.popleft
                     continue
                 batch = len(queue)
                 if batch > THROUGHPUT:
@@ -422,8 +464,8 @@ class ActorContext:
                     message = popleft()
                     if type(message) is _Ask:
                         self._current = message
-                        result = await receive(message.message)
-                        future = message.future
+                        result = await receive(message[0])
+                        future = message[1]
                         if not future.done():
                             future.set_result(result)
                         self._current = None
@@ -540,6 +582,7 @@ class ActorContext:
             return
         if kind in (_STOP, _SHUTDOWN):
             self._limit = 0  # closed: new messages go to dead letters
+            self._open = False
         if self._exit is None or kind in (_STOP, _SHUTDOWN) or isinstance(kind, BaseException):
             self._exit = kind
             self._attn = True
@@ -582,6 +625,7 @@ class ActorContext:
             self._op.cancel()
         for child in reversed(list((self._children or {}).values())):
             child._limit = 0
+            child._open = False
             if child._task is not None and not child._task.done():
                 child._task.cancel()
             else:
@@ -593,6 +637,7 @@ class ActorContext:
             return
         self._state = DEAD
         self._limit = 0
+        self._open = False
         if self._exit is None:
             self._exit = _STOP
             self._attn = True
@@ -608,6 +653,7 @@ class ActorContext:
                     message.future.set_exception(ActorDied(self.path, reason))
             else:
                 system._dead(message, ref, why)
+        self._queue = _NO_QUEUE
         if self._room:
             for fut in self._room:
                 if not fut.done():
@@ -778,6 +824,10 @@ class ActorContext:
             self._system._root_gave_up(err)
         else:
             self._request_exit(err)
+
+
+def _no_popleft() -> object:
+    raise AssertionError("no mailbox allocated")
 
 
 def _cell_of(ref: ActorRef) -> ActorContext:

@@ -27,7 +27,15 @@ class Clock:
     system is quiescent.
     """
 
-    __slots__ = ("_active", "_check_pending", "_holds", "_loop", "_quiescent_waiters", "_tasks")
+    __slots__ = (
+        "_active",
+        "_check_pending",
+        "_holds",
+        "_loop",
+        "_quiescent_waiters",
+        "_tasks",
+        "_watch",
+    )
 
     #: loop iterations the system must stay quiet before it counts as quiescent
     #: (lets chains of callbacks, e.g. a reply waking the asker, run first).
@@ -38,6 +46,9 @@ class Clock:
         self._holds = 0
         self._check_pending = False
         self._quiescent_waiters: list[asyncio.Future[None]] = []
+        #: whether reaching zero activity matters (someone awaits quiescent(), or
+        #: simulated time must advance): lets actors skip a call when it does not
+        self._watch = False
         self._loop: asyncio.AbstractEventLoop | None = None
         #: every live runtime task -> the actor cell it runs (None: a supervisor op)
         self._tasks: dict[asyncio.Task[None], Any] = {}
@@ -100,8 +111,12 @@ class Clock:
         """
         fut: asyncio.Future[None] = self.loop.create_future()
         self._quiescent_waiters.append(fut)
+        self._watch = True
         self._quiet()
-        await fut
+        try:
+            await fut
+        finally:
+            self._watch = bool(self._quiescent_waiters) or isinstance(self, SimClock)
 
     def _quiet(self) -> None:
         """Called when the activity count may have reached zero."""
@@ -186,6 +201,7 @@ class SimClock(Clock):
         self._now = float(start)
         self._heap: list[tuple[float, int, _SimHandle]] = []
         self._seq = itertools.count()
+        self._watch = True
 
     def now(self) -> float:
         """Simulated seconds."""

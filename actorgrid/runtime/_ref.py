@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+import math
+from collections import deque
+from typing import TYPE_CHECKING, Any, cast
 
 from ._errors import AskTimeout
 
@@ -13,19 +15,97 @@ if TYPE_CHECKING:
 __all__ = ["ActorRef"]
 
 
-class _Ask:
-    """Mailbox envelope of an ``ask``: the message and the future to answer."""
-
-    __slots__ = ("future", "message")
-
-    def __init__(self, message: object, future: asyncio.Future[Any]) -> None:
-        self.message = message
-        self.future = future
+#: stands for "no mailbox allocated" (an idle actor frees its deque): it is empty,
+#: and append would fail loudly
+NO_QUEUE = cast("deque[object]", ())
 
 
-def _expire(future: asyncio.Future[Any], path: str, timeout: float) -> None:
-    if not future.done():
-        future.set_exception(AskTimeout(path, timeout))
+class _Ask(tuple[object, "asyncio.Future[Any]"]):
+    """Mailbox envelope of an ``ask``: ``(message, future)``; a tuple, so built in C."""
+
+    __slots__ = ()
+
+    @property
+    def message(self) -> object:
+        return self[0]
+
+    @property
+    def future(self) -> asyncio.Future[Any]:
+        return self[1]
+
+
+class AskDeadlines:
+    """Every pending ``ask`` timeout of one system behind a single loop timer.
+
+    Hand-written because one ``loop.call_later`` per ask (a TimerHandle, a
+    context copy, a heap push, then a cancel) costs about a quarter of an ask
+    round trip. Asks with the same timeout expire in the order they were made,
+    so each timeout value keeps an insertion-ordered dict and the timer is armed
+    for the earliest deadline only.
+    """
+
+    __slots__ = ("_armed", "_handle", "_loop", "_pending", "_time")
+
+    #: fire up to this much early rather than re-arm for a sub-millisecond rest
+    SLACK = 1e-3
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._time = loop.time
+        self._pending: dict[float, dict[asyncio.Future[Any], tuple[float, ActorContext]]] = {}
+        self._handle: asyncio.TimerHandle | None = None
+        self._armed = math.inf
+
+    def add(self, future: asyncio.Future[Any], timeout: float, cell: ActorContext) -> None:
+        """Fail ``future`` with AskTimeout after ``timeout`` s unless it is done/discarded."""
+        deadline = self._time() + timeout
+        bucket = self._pending.get(timeout)
+        if bucket is None:
+            bucket = self._pending[timeout] = {}
+        bucket[future] = (deadline, cell)
+        if deadline < self._armed:
+            self._arm(deadline)
+
+    def discard(self, future: asyncio.Future[Any], timeout: float) -> None:
+        """Forget ``future`` (it got its answer)."""
+        bucket = self._pending.get(timeout)
+        if bucket is not None:
+            bucket.pop(future, None)
+
+    def close(self) -> None:
+        """Cancel the timer (pending asks are failed by their actors' shutdown)."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        self._armed = math.inf
+
+    def _arm(self, deadline: float) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+        self._armed = deadline
+        self._handle = self._loop.call_at(deadline, self._fire)
+
+    def _fire(self) -> None:
+        self._handle = None
+        self._armed = math.inf
+        now = self._loop.time() + self.SLACK
+        earliest = math.inf
+        for timeout in list(self._pending):
+            bucket = self._pending[timeout]
+            expired: list[tuple[asyncio.Future[Any], ActorContext]] = []
+            for future, (deadline, cell) in bucket.items():
+                if deadline > now:
+                    earliest = min(earliest, deadline)
+                    break
+                expired.append((future, cell))
+            for future, cell in expired:
+                del bucket[future]
+                if not future.done():
+                    future.set_exception(AskTimeout(cell.path, timeout))
+            if not bucket:
+                del self._pending[timeout]
+        if earliest < math.inf:
+            self._arm(earliest)
 
 
 class ActorRef:
@@ -35,11 +115,10 @@ class ActorRef:
     ``ThreadedActorSystem`` for other threads). Refs compare by identity.
     """
 
-    __slots__ = ("_cell", "_queue")
+    __slots__ = ("_cell",)
 
     def __init__(self, cell: ActorContext) -> None:
         self._cell = cell
-        self._queue = cell._queue
 
     @property
     def path(self) -> str:
@@ -54,7 +133,7 @@ class ActorRef:
     @property
     def is_alive(self) -> bool:
         """False once the actor stopped for good (a restart keeps it alive)."""
-        return self._cell._limit > 0
+        return self._cell._open
 
     def tell(self, message: object) -> None:
         """Put ``message`` in the mailbox and return at once.
@@ -64,7 +143,7 @@ class ActorRef:
         letters.
         """
         cell = self._cell
-        queue = self._queue
+        queue = cell._queue
         if len(queue) >= cell._limit:
             cell._refused(message)
             return
@@ -93,23 +172,32 @@ class ActorRef:
         the actor stops or crashes before replying, :class:`MailboxFull` if its
         mailbox is full. Never hangs.
         """
+        if not timeout > 0:
+            raise ValueError(f"timeout must be > 0, not {timeout!r}")
         cell = self._cell
-        loop = cell._loop
-        future: asyncio.Future[Any] = loop.create_future()
-        envelope = _Ask(message, future)
+        # a bare future and a shared deadline timer: far cheaper than asyncio.wait_for
+        future: asyncio.Future[Any] = cell._loop.create_future()
         queue = cell._queue
-        if len(queue) >= cell._limit:
-            cell._refused_ask(envelope)
+        if len(queue) >= cell._limit and (queue is not NO_QUEUE or not cell._open):
+            cell._refused_ask(_Ask((message, future)))  # full or stopped
         else:
-            queue.append(envelope)
-            if cell._waiter is not None:
-                cell._wake()
-        # A bare future and a call_later timer: far cheaper than asyncio.wait_for.
-        handle = loop.call_later(timeout, _expire, future, cell.path, timeout)
+            if queue is NO_QUEUE:  # an idle actor frees its mailbox (it is open here)
+                queue = cell._queue = deque()
+                cell._limit = cell._capacity
+            queue.append(_Ask((message, future)))
+            waiter = cell._waiter
+            if waiter is not None:  # wake the idle actor (inlined _wake)
+                cell._waiter = None
+                cell._busy = True
+                cell._clock._active += 1
+                if not waiter.done():
+                    waiter.set_result(None)
+        deadlines = cell._system._asks
+        deadlines.add(future, timeout, cell)
         try:
             return await future
         finally:
-            handle.cancel()
+            deadlines.discard(future, timeout)
 
     async def stop(self, timeout: float | None = None) -> None:  # noqa: ASYNC109
         """Stop the actor (and its children) for good; see ``ActorSystem.stop``."""

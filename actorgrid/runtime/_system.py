@@ -11,7 +11,7 @@ from ._cell import _STOP, DEAD, RUNNING, ActorContext, _cell_of
 from ._clock import Clock, WallClock
 from ._errors import ActorNameError, SupervisorGaveUp, SystemFailed, SystemNotRunning
 from ._messages import DeadLetter, DeadLetters
-from ._ref import ActorRef
+from ._ref import ActorRef, AskDeadlines
 from ._spec import ChildSpec, Factory, Overflow, Restart, SupervisorSpec
 
 __all__ = ["ActorSystem"]
@@ -58,6 +58,7 @@ class ActorSystem:
         self._host: asyncio.Task[object] | None = None
         self._host_cancelled = False
         self._shutdown_task: asyncio.Task[None] | None = None
+        self._asks: AskDeadlines = None  # type: ignore[assignment]
 
     # ------------------------------------------------------------ lifecycle
     async def start(self) -> ActorSystem:
@@ -66,6 +67,7 @@ class ActorSystem:
             raise SystemNotRunning(f"actor system {self.name!r} was already started")
         self._loop = asyncio.get_running_loop()
         self.clock._bind(self._loop)
+        self._asks = AskDeadlines(self._loop)
         root = ActorContext(
             self, None, "", SupervisorSpec(), Restart.PERMANENT, 1.0, 1, Overflow.REJECT,
             self._policy,
@@ -96,13 +98,21 @@ class ActorSystem:
 
     async def shutdown(self) -> None:
         """Stop every actor (top-level ones in reverse start order, each with its
-        shutdown timeout) and wait until no runtime task is left. Idempotent."""
+        shutdown timeout) and wait until no runtime task is left. Idempotent.
+
+        Called from inside an actor, it starts the shutdown and returns at once
+        (the caller cannot wait for its own end); ``wait()`` waits for it.
+        """
         root = self._root
         if root is None or self._stopped is None:
             return
         if self._shutdown_task is None:
             self._stopping = True
             self._shutdown_task = self._loop.create_task(self._shutdown(root))
+        current = asyncio.current_task()
+        cell = self.clock._tasks.get(current) if current is not None else None
+        if cell is not None and cell._system is self:
+            return
         await asyncio.shield(self._shutdown_task)
 
     async def _shutdown(self, root: ActorContext) -> None:
@@ -117,6 +127,7 @@ class ActorSystem:
             await asyncio.wait(leftover)
         for task in leftover:
             self.clock._tasks.pop(task, None)
+        self._asks.close()
         assert self._stopped is not None
         if not self._stopped.done():
             self._stopped.set_result(None)

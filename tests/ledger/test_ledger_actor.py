@@ -109,7 +109,9 @@ async def test_batches_payments_into_one_bundle(rig: Rig) -> None:
             TransferRequest("alice", to, 10 + i, f"r{i}", key, rig.inbox.path), timeout=10
         )
         assert isinstance(ack, TransferAccepted)
-    await rig.box.wait_for(lambda ev: len([e for e in ev if isinstance(e, TransferConfirmed)]) == 5, 30)
+    await rig.box.wait_for(
+        lambda ev: len([e for e in ev if isinstance(e, TransferConfirmed)]) == 5, 30
+    )
     hashes = {e.bundle_hash for e in rig.box.of_type(TransferConfirmed)}
     # The first request may go alone (the lane woke on it); the rest share one bundle.
     assert len(hashes) <= 2
@@ -169,9 +171,7 @@ async def test_spent_destination_fails(rig: Rig) -> None:
     from actorgrid.ledger.trytes import address_from_seed
 
     alice0 = address_from_seed(A.reveal(), 0, 2)
-    await rig.ledger.ask(
-        TransferRequest("bob", alice0, 1, "", "s-2", rig.inbox.path), timeout=10
-    )
+    await rig.ledger.ask(TransferRequest("bob", alice0, 1, "", "s-2", rig.inbox.path), timeout=10)
     await rig.box.wait_for(lambda ev: any(isinstance(e, TransferFailed) for e in ev), 30)
     assert rig.box.of_type(TransferFailed)[0].reason == FailureReason.SPENT_DESTINATION
     assert total_on_node(rig.node) == SUPPLY

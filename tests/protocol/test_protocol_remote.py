@@ -12,6 +12,8 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from actorgrid.protocol import decode, encode
 from actorgrid.protocol.control import Hello, Ping, Pong
@@ -38,6 +40,15 @@ class Recorder(Actor):
         self.expect = expect
         self.done = asyncio.Event()
         self.hold: asyncio.Event | None = None
+        self.waiters: list[tuple[int, asyncio.Event]] = []
+
+    async def reached(self, count: int) -> None:
+        """Wait until ``count`` messages were received."""
+        event = asyncio.Event()
+        self.waiters.append((count, event))
+        if len(self.got) >= count:
+            event.set()
+        await asyncio.wait_for(event.wait(), 10)
 
     async def on_receive(self, message: object) -> object:
         if isinstance(message, Ping) and message.nonce == 666:
@@ -48,6 +59,9 @@ class Recorder(Actor):
         self.got.append(message)
         if len(self.got) >= self.expect:
             self.done.set()
+        for count, event in self.waiters:
+            if len(self.got) >= count:
+                event.set()
         if isinstance(message, Ping):
             return Pong(message.nonce)
         return None
@@ -122,7 +136,50 @@ async def test_messages_are_resent_after_reconnect_and_deduplicated() -> None:
         p.b._acked = acked  # type: ignore[method-assign]
         rec.tell(Ping(n + 1))
         await asyncio.wait_for(p.b.drained("a"), 10)
+        await p.recorder.reached(n + 2)
         assert p.recorder.got == [Ping(i) for i in range(n + 2)]  # exactly once, in order
+
+
+_STEPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("tell"), st.integers(1, 40)),
+        st.tuples(st.just("drop"), st.sampled_from(["a", "b"])),
+        st.tuples(st.just("lose-acks"), st.booleans()),
+    ),
+    max_size=8,
+)
+
+
+@settings(max_examples=12, deadline=None)
+@given(steps=_STEPS)
+def test_any_schedule_of_drops_delivers_each_message_once_in_order(
+    steps: list[tuple[str, object]],
+) -> None:
+    async def scenario() -> None:
+        async with pair() as p:
+            acked = p.b._acked
+            p.b.connect("a", p.a.url)
+            rec = p.b.ref("a", "/rec")
+            sent = 0
+            for op, arg in steps:
+                if op == "tell":
+                    for _ in range(int(arg)):  # type: ignore[call-overload]
+                        rec.tell(Ping(sent))
+                        sent += 1
+                    await asyncio.sleep(0)  # let some of them go out before the next step
+                elif op == "drop":
+                    conn = (p.a if arg == "a" else p.b)._peers["b" if arg == "a" else "a"].conn
+                    if conn is not None:
+                        await conn.ws.close()
+                else:
+                    p.b._acked = (lambda peer, seq: None) if arg else acked  # type: ignore[method-assign]
+            p.b._acked = acked  # type: ignore[method-assign]
+            rec.tell(Ping(sent))
+            await p.recorder.reached(sent + 1)
+            await asyncio.wait_for(p.b.drained("a"), 10)
+            assert p.recorder.got == [Ping(i) for i in range(sent + 1)]
+
+    asyncio.run(scenario())
 
 
 async def test_outgoing_queue_is_bounded_while_disconnected() -> None:
@@ -136,7 +193,7 @@ async def test_outgoing_queue_is_bounded_while_disconnected() -> None:
         sender = asyncio.create_task(rec.send(Ping(3)))  # waits for room
         p.b.connect("a", p.a.url)
         await asyncio.wait_for(sender, 10)
-        await asyncio.wait_for(p.b.drained("a"), 10)
+        await p.recorder.reached(4)
         assert p.recorder.got == [Ping(i) for i in range(4)]
 
 
@@ -153,6 +210,37 @@ async def test_journal_keeps_unsent_messages_across_a_restart(tmp_path: Path) ->
             await asyncio.wait_for(p.recorder.done.wait(), 10)
             await asyncio.wait_for(p.b.drained("a"), 10)
             assert p.recorder.got == [Ping(i) for i in range(5)]
+
+
+async def test_restarted_receiver_with_journal_still_drops_duplicates(tmp_path: Path) -> None:
+    n = 50
+    journal = tmp_path / "a.journal"
+    async with ActorSystem("b") as sb, RemoteNode(sb, "b", secrets={"a": SECRET}) as b:
+        acked = b._acked
+        b._acked = lambda peer, seq: None  # type: ignore[method-assign]  # lose every ack
+        rec = b.ref("a", "/rec")
+        for i in range(n):
+            rec.tell(Ping(i))
+        for incarnation in range(2):
+            async with ActorSystem("a") as sa:
+                recorder = Recorder(expect=n if incarnation == 0 else 1)
+                a_ref = await sa.spawn(lambda: recorder, name="rec")  # noqa: B023
+                async with RemoteNode(sa, "a", secrets={"b": SECRET}, journal=journal) as a:
+                    a.expose(a_ref)
+                    b.connect("a", a.url)
+                    if incarnation == 0:
+                        await asyncio.wait_for(recorder.done.wait(), 10)
+                        assert recorder.got == [Ping(i) for i in range(n)]
+                    else:
+                        rec.tell(Ping(n))  # behind the n resent ones
+                        await asyncio.wait_for(recorder.done.wait(), 10)
+                        assert a.stats["duplicates"] == n
+                        assert recorder.got == [Ping(n)]  # none of the old ones again
+                        b._acked = acked  # type: ignore[method-assign]
+                        rec.tell(Ping(n + 1))
+                        await asyncio.wait_for(b.drained("a"), 10)
+                        await recorder.reached(2)
+                        assert recorder.got == [Ping(n), Ping(n + 1)]
 
 
 async def test_peer_that_stays_away_surfaces_as_terminated() -> None:
@@ -178,10 +266,6 @@ async def test_peer_that_stays_away_surfaces_as_terminated() -> None:
 
 
 # ---------------------------------------------------------------- hostile peers
-
-
-async def _raw_connect(url: str, session: aiohttp.ClientSession) -> aiohttp.ClientWebSocketResponse:
-    return await session.ws_connect(url)
 
 
 def _hello_frame(secret: bytes, node: str = "b", nonce: bytes | None = None) -> tuple[bytes, bytes]:
@@ -262,8 +346,9 @@ async def test_bad_frames_after_handshake_close_the_connection(
         while (msg := await ws.receive()).type == aiohttp.WSMsgType.BINARY:
             pass  # the server's initial ack
         assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+        assert ws.close_code == aiohttp.WSCloseCode.POLICY_VIOLATION
         assert p.a.stats[stat] == 1
-        assert p.recorder.got == []
+        assert p.a.stats["delivered"] == 0 and p.recorder.got == []
 
 
 async def test_oversized_websocket_message_is_refused() -> None:
@@ -277,13 +362,14 @@ async def test_oversized_websocket_message_is_refused() -> None:
 
 
 async def test_valid_raw_frame_is_delivered_once() -> None:
-    """Control for the tests above: the same path with a correct frame does deliver."""
+    """Control for the tests above: the same path with correct frames does deliver."""
     async with server_only() as p, aiohttp.ClientSession() as session:
         ws, key = await _handshake(p.a.url, session)
-        body = pack_envelope(TELL, 1, 0, "/rec", "b", encode(Ping(1)))
-        await ws.send_bytes(seal(key, body))
-        await ws.send_bytes(seal(key, body))  # a duplicate
-        p.recorder.expect = 1
-        await asyncio.wait_for(p.recorder.done.wait(), 10)
+        first = pack_envelope(TELL, 1, 0, "/rec", "b", encode(Ping(1)))
+        await ws.send_bytes(seal(key, first))
+        await ws.send_bytes(seal(key, first))  # a duplicate
+        await ws.send_bytes(seal(key, pack_envelope(TELL, 2, 0, "/rec", "b", encode(Ping(2)))))
+        await p.recorder.reached(2)
         await ws.close()
-        assert p.recorder.got == [Ping(1)]
+        assert p.recorder.got == [Ping(1), Ping(2)]
+        assert p.a.stats["duplicates"] == 1

@@ -19,6 +19,7 @@ from actorgrid.runtime import (
     Overflow,
     Restart,
     SimClock,
+    SupervisorSpec,
     SystemNotRunning,
     Terminated,
 )
@@ -323,3 +324,78 @@ async def test_several_systems_coexist() -> None:
         assert ra is not rb
         assert await ra.ask(1) == [1] and await rb.ask(2) == [2]
         assert a.lookup("/x") is ra and b.lookup("/x") is rb
+
+
+class ShutsDown(Actor):
+    async def on_receive(self, message: object) -> object:
+        await self.ctx.system.shutdown()  # returns at once from inside an actor
+        return "bye"
+
+
+async def test_an_actor_can_shut_the_system_down() -> None:
+    system = ActorSystem("t")
+    async with system:
+        ref = await system.spawn(ShutsDown, name="s")
+        assert await ref.ask("go") == "bye"
+        await system.wait()
+        assert not system.running and system.actor_count == 0
+
+
+class Spawner(Actor):
+    """Spawns a child that crashes on demand; watches it."""
+
+    supervision = SupervisorSpec(intensity=1, period=100.0)
+
+    def __init__(self) -> None:
+        self.events: list[object] = []
+
+    async def on_start(self) -> None:
+        child = await self.ctx.spawn(Recorder, name="kid")
+        self.ctx.watch(child)
+
+    async def on_receive(self, message: object) -> object:
+        if isinstance(message, Terminated):
+            self.events.append(message.reason)
+        return list(self.events)
+
+
+async def test_plain_actor_supervises_its_children_and_escalates() -> None:
+    async with ActorSystem("t", intensity=5) as system:
+        parent = await system.spawn(Spawner, name="p")
+        kid = system.lookup("/p/kid")
+        assert kid is not None
+        with pytest.raises(ActorDied):
+            await kid.ask("boom")  # restart 1 of 1: fine
+        await system.clock.quiescent()
+        assert system.lookup("/p/kid") is kid and await kid.ask("x") == ["x"]
+        with pytest.raises(ActorDied):
+            await kid.ask("boom")  # more than 1 restart: the parent fails
+        await system.clock.quiescent()
+        # the root restarted the parent, whose on_start spawned a new kid
+        new_kid = system.lookup("/p/kid")
+        assert new_kid is not None and new_kid is not kid and not kid.is_alive
+        assert await parent.ask("?") == []  # fresh instance
+
+
+async def test_a_failing_dead_letter_listener_is_removed() -> None:
+    async with ActorSystem("t") as system:
+        calls: list[DeadLetter] = []
+
+        def bad(letter: DeadLetter) -> None:
+            calls.append(letter)
+            raise RuntimeError("listener bug")
+
+        system.dead_letters.subscribe(bad)
+        ref = await system.spawn(Recorder, name="r")
+        await ref.stop()
+        ref.tell(1)
+        ref.tell(2)
+        assert len(calls) == 1 and system.dead_letters.count == 2
+
+
+async def test_ask_rejects_a_bad_timeout() -> None:
+    async with ActorSystem("t") as system:
+        ref = await system.spawn(Recorder, name="r")
+        with pytest.raises(ValueError):
+            await ref.ask(1, timeout=0)
+        assert await ref.ask(2) == [2]  # the bad ask changed nothing

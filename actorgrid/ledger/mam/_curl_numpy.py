@@ -1,9 +1,9 @@
 """Pure NumPy Curl-P: the fallback used when the ``_curl27`` C extension is missing.
 
-Exposes the same three functions as the extension, with identical results:
-``transform`` (one state, in place), ``chains`` (independent hash chains, vectorised over
-all chains at once) and ``nonce_search`` (the reference's 64-lane search, vectorised over
-the lanes).
+Exposes the same functions as the extension, with identical results: ``transform`` (one
+state, in place), ``absorb``, ``squeeze``, ``mask``/``unmask`` (sponge loops), ``chains``
+(independent hash chains, vectorised over all chains at once) and ``nonce_search`` (the
+reference's 64-lane search, vectorised over the lanes).
 """
 
 from __future__ import annotations
@@ -91,3 +91,51 @@ def _increment(trits: npt.NDArray[np.int8], start: int, stop: int) -> None:
         else:
             trits[i] += 1
             return
+
+
+def absorb(state: npt.NDArray[np.int8], trits: bytes | npt.NDArray[np.int8], rounds: int) -> None:
+    """Absorb in 243-trit chunks; a short last chunk overwrites only its own length."""
+    t = np.frombuffer(trits, dtype=np.int8)
+    offset = 0
+    while True:
+        chunk = t[offset : offset + RATE_LEN]
+        state[: len(chunk)] = chunk
+        transform(state, rounds)
+        offset += RATE_LEN
+        if offset >= len(t):
+            return
+
+
+def squeeze(state: npt.NDArray[np.int8], n: int, rounds: int) -> bytes:
+    """``n`` times: output the rate, then transform."""
+    out = np.empty((n, RATE_LEN), dtype=np.int8)
+    for j in range(n):
+        out[j] = state[:RATE_LEN]
+        transform(state, rounds)
+    return out.tobytes()
+
+
+def mask(state: npt.NDArray[np.int8], plain: bytes | npt.NDArray[np.int8], rounds: int) -> bytes:
+    """Encrypt chunk by chunk: output plain ⊕ rate, absorb the plain chunk."""
+    p = np.frombuffer(plain, dtype=np.int8)
+    out = np.empty_like(p)
+    for offset in range(0, len(p), RATE_LEN):
+        chunk = p[offset : offset + RATE_LEN]
+        key = state[: len(chunk)].astype(np.int16)
+        out[offset : offset + len(chunk)] = ((chunk + key + 1) % 3) - 1
+        state[: len(chunk)] = chunk
+        transform(state, rounds)
+    return out.tobytes()
+
+
+def unmask(state: npt.NDArray[np.int8], cipher: bytes | npt.NDArray[np.int8], rounds: int) -> bytes:
+    """Decrypt chunk by chunk: plain = cipher ⊖ rate, absorb the plain chunk."""
+    c = np.frombuffer(cipher, dtype=np.int8)
+    out = np.empty_like(c)
+    for offset in range(0, len(c), RATE_LEN):
+        chunk = c[offset : offset + RATE_LEN]
+        plain = (((chunk - state[: len(chunk)].astype(np.int16)) + 1) % 3 - 1).astype(np.int8)
+        out[offset : offset + len(chunk)] = plain
+        state[: len(chunk)] = plain
+        transform(state, rounds)
+    return out.tobytes()

@@ -174,27 +174,13 @@ def create_message(state: ChannelState, message: str) -> MamMessage:
 
 
 def mask(sponge: curl.Sponge, plain: Trits) -> Trits:
-    """Encrypt ``plain`` chunk by chunk with the sponge's rate (mam-v0.md §8)."""
-    out = np.empty_like(plain)
-    for offset in range(0, len(plain), 243):
-        chunk = plain[offset : offset + 243]
-        key = sponge.state[: len(chunk)].astype(np.int16)
-        sponge.absorb(chunk)
-        out[offset : offset + len(chunk)] = ((chunk + key + 1) % 3) - 1
-    return out
+    """Encrypt ``plain`` with the sponge (mam-v0.md §8)."""
+    return sponge.mask(plain)
 
 
 def unmask(sponge: curl.Sponge, cipher: Trits) -> Trits:
-    """Decrypt ``cipher`` chunk by chunk (inverse of ``mask``)."""
-    out = np.empty_like(cipher)
-    for offset in range(0, len(cipher), 243):
-        chunk = cipher[offset : offset + 243]
-        plain = (((chunk - sponge.state[: len(chunk)].astype(np.int16)) + 1) % 3 - 1).astype(
-            np.int8
-        )
-        sponge.absorb(plain)
-        out[offset : offset + len(chunk)] = plain
-    return out
+    """Decrypt ``cipher`` with the sponge (inverse of ``mask``)."""
+    return sponge.unmask(cipher)
 
 
 def _tree_levels(seed: str, start: int, count: int, security: int) -> list[list[Trits]]:
@@ -206,6 +192,11 @@ def _tree_levels(seed: str, start: int, count: int, security: int) -> list[list[
 
 def _tree_root(seed: str, start: int, count: int, security: int) -> Trits:
     return _tree_levels(seed, start, count, security)[-1][0]
+
+
+def clear_leaf_cache() -> None:
+    """Forget cached leaf addresses (benchmarks; the cache never changes results)."""
+    _leaf_address.cache_clear()
 
 
 @lru_cache(maxsize=512)

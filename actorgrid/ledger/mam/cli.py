@@ -1,8 +1,8 @@
 """``actorgrid mam follow ROOT [--side-key K] [--node URL]``: audit a channel.
 
-Prints one line per verified message (``n<TAB>root<TAB>decoded``; JSON messages are
-printed as compact JSON, others as text), rejected bundles on stderr. Exit status 1 if
-any bundle was rejected.
+Prints one line per verified message (``n<TAB>root<TAB>decoded``; JSON messages as
+compact JSON, others as text) and each rejected bundle on stderr. Exit status 1 if any
+bundle was rejected, 2 on errors (bad root, node unreachable).
 """
 
 from __future__ import annotations
@@ -15,13 +15,16 @@ from typing import Any, TextIO, cast
 
 from .channel import MODES, Mode
 from .errors import MamError
-from .subscriber import MamSubscriber, ReceivedMessage
+from .subscriber import MamSubscriber, ReceivedMessage, RejectedMessage
 
 DEFAULT_NODE = "http://127.0.0.1:14265"
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Register ``mam`` (with ``follow``) on the top-level ``actorgrid`` sub-parsers."""
+    """Register ``mam`` (with ``follow``) on the top-level ``actorgrid`` sub-parsers.
+
+    The chosen handler is ``args.handler(args) -> int``.
+    """
     mam = cast(argparse.ArgumentParser, subparsers.add_parser("mam", help="MAM channels"))
     mam_sub = mam.add_subparsers(dest="mam_command", required=True)
     follow = mam_sub.add_parser("follow", help="print the verified messages of a channel")
@@ -30,8 +33,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     follow.add_argument(
         "--mode",
         choices=MODES,
-        help="default: restricted with a side key, "
-        "else public (falling back to private if nothing is public)",
+        help="default: restricted with a side key, else public (private if nothing is public)",
     )
     follow.add_argument("--node", default=DEFAULT_NODE, help=f"node URL (default {DEFAULT_NODE})")
     follow.add_argument("--watch", action="store_true", help="keep following new messages")
@@ -54,13 +56,13 @@ def run_follow(args: argparse.Namespace, out: TextIO = sys.stdout, api: Any = No
         else:
             for n, message in enumerate(sub.poll(args.limit)):
                 print(format_message(n, message), file=out, flush=True)
+            for bad in sub.rejected:
+                print(_rejection(bad), file=sys.stderr)
     except MamError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         pass
-    for bad in sub.rejected:
-        print(f"REJECTED bundle {bad.bundle_hash} at {bad.address}: {bad.error}", file=sys.stderr)
     return 1 if sub.rejected else 0
 
 
@@ -81,15 +83,25 @@ def _subscriber(api: Any, args: argparse.Namespace) -> MamSubscriber:
     if mode is not None or args.side_key:
         return MamSubscriber(api, args.root, args.side_key, mode)
     public = MamSubscriber(api, args.root, None, "public")
-    if public._payloads_at(public.address):
+    if public.has_bundles():
         return public
     return MamSubscriber(api, args.root, None, "private")
 
 
 async def _watch(sub: MamSubscriber, args: argparse.Namespace, out: TextIO) -> None:
-    n = 0
-    async for message in sub.follow(args.interval):
-        print(format_message(n, message), file=out, flush=True)
-        n += 1
-        if args.limit is not None and n >= args.limit:
-            return
+    n, reported = 0, 0
+    while args.limit is None or n < args.limit:
+        remaining = None if args.limit is None else args.limit - n
+        batch = await sub.poll_async(remaining)
+        for message in batch:
+            print(format_message(n, message), file=out, flush=True)
+            n += 1
+        for bad in sub.rejected[reported:]:
+            print(_rejection(bad), file=sys.stderr, flush=True)
+        reported = len(sub.rejected)
+        if not batch:
+            await asyncio.sleep(args.interval)
+
+
+def _rejection(bad: RejectedMessage) -> str:
+    return f"REJECTED bundle {bad.bundle_hash} at {bad.address}: {bad.error}"

@@ -29,6 +29,10 @@ class CurlBackend(Protocol):
     """What the C extension and the NumPy fallback both provide."""
 
     def transform(self, state: Trits, rounds: int, /) -> None: ...
+    def absorb(self, state: Trits, trits: Trits, rounds: int, /) -> None: ...
+    def squeeze(self, state: Trits, n: int, rounds: int, /) -> bytes: ...
+    def mask(self, state: Trits, plain: Trits, rounds: int, /) -> bytes: ...
+    def unmask(self, state: Trits, cipher: Trits, rounds: int, /) -> bytes: ...
     def chains(self, inputs: bytes, counts: bytes, rounds: int, /) -> bytes: ...
     def nonce_search(self, state: bytes, security: int, rounds: int, /) -> bytes: ...
 
@@ -73,21 +77,31 @@ class Sponge:
 
     def absorb(self, trits: Trits) -> None:
         """Absorb in 243-trit chunks; a short last chunk overwrites only its length."""
-        transform = _backend.transform
-        for offset in range(0, max(len(trits), 1), HASH_TRITS):
-            chunk = trits[offset : offset + HASH_TRITS]
-            self.state[: len(chunk)] = chunk
-            transform(self.state, self.rounds)
+        _backend.absorb(self.state, np.ascontiguousarray(trits, dtype=np.int8), self.rounds)
 
     def squeeze(self) -> Trits:
         """The rate, then a transform."""
-        out = self.state[:HASH_TRITS].copy()
-        _backend.transform(self.state, self.rounds)
+        out: Trits = self.squeeze_many(1).reshape(HASH_TRITS)
         return out
+
+    def squeeze_many(self, n: int) -> Trits:
+        """``n`` squeezes as an (n, 243) array."""
+        out = _backend.squeeze(self.state, n, self.rounds)
+        return np.frombuffer(out, dtype=np.int8).reshape(n, HASH_TRITS).copy()
 
     def rate(self) -> Trits:
         """The rate, without transforming."""
         return self.state[:HASH_TRITS].copy()
+
+    def mask(self, plain: Trits) -> Trits:
+        """Encrypt ``plain`` chunk by chunk with the rate (mam-v0.md §8)."""
+        out = _backend.mask(self.state, np.ascontiguousarray(plain, dtype=np.int8), self.rounds)
+        return np.frombuffer(out, dtype=np.int8).copy()
+
+    def unmask(self, cipher: Trits) -> Trits:
+        """Decrypt ``cipher`` chunk by chunk (inverse of ``mask``)."""
+        out = _backend.unmask(self.state, np.ascontiguousarray(cipher, dtype=np.int8), self.rounds)
+        return np.frombuffer(out, dtype=np.int8).copy()
 
 
 def hash_trits(*parts: Trits, rounds: int = ROUNDS_27) -> Trits:

@@ -73,7 +73,9 @@ def parse_message(payload: str, root: str, side_key: str | None = None) -> Parse
     try:
         count, count_len = pascal_decode(rest, sig_len)
     except MamMalformedError as exc:
-        raise MamSignatureError(f"signature did not match: unreadable sibling count ({exc})")
+        raise MamSignatureError(
+            f"signature did not match: unreadable sibling count ({exc})"
+        ) from exc
     siblings_start = sig_len + count_len
     if siblings_start + count * HASH_TRITS > len(rest):
         raise MamSignatureError("signature did not match: sibling list runs past the payload")

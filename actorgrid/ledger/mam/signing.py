@@ -23,12 +23,7 @@ def subseed(seed: Trits, key_index: int) -> Trits:
 def _raw_fragments(seed: Trits, key_index: int, security: int) -> Trits:
     sponge = curl.Sponge()
     sponge.absorb(subseed(seed, key_index))
-    transform = curl.backend().transform
-    out = np.empty((FRAGMENTS_PER_LEVEL * security, HASH_TRITS), dtype=np.int8)
-    for j in range(len(out)):
-        out[j] = sponge.state[:HASH_TRITS]
-        transform(sponge.state, curl.ROUNDS_27)
-    return out
+    return sponge.squeeze_many(FRAGMENTS_PER_LEVEL * security)
 
 
 def private_key(seed: Trits, key_index: int, security: int) -> Trits:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .channel import Mode, message_address
-from .errors import MamError, MamMalformedError
+from .errors import MamError
 from .parser import parse_message
 from .text import object_from_trytes, string_from_trytes
 
@@ -71,7 +71,7 @@ class MamSubscriber:
     side_key: str | None = None
     mode: Mode | None = None
     rejected: list[RejectedMessage] = field(default_factory=list)
-    _seen_bad: set[tuple[str, str]] = field(default_factory=set)
+    _seen_bad: set[tuple[str, str]] = field(default_factory=set, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.mode is None:
@@ -83,6 +83,10 @@ class MamSubscriber:
         """Where the next message is expected."""
         assert self.mode is not None
         return message_address(self.root, self.mode)
+
+    def has_bundles(self) -> bool:
+        """True if anything at all (verified or not) is stored at the next address."""
+        return bool(self._payloads_at(self.address))
 
     def poll(self, limit: int | None = None) -> list[ReceivedMessage]:
         """Fetch every message available now (up to ``limit``), advancing ``root``."""
@@ -179,12 +183,3 @@ def _dedupe(payloads: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
             seen.add(trimmed)
             out.append((bundle_hash, payload))
     return out
-
-
-def require_trytes_root(root: str) -> str:
-    """Validate a root given on a command line."""
-    try:
-        message_address(root, "public")
-    except MamMalformedError as exc:
-        raise MamMalformedError(f"not a MAM root: {exc}") from exc
-    return root

@@ -33,7 +33,7 @@ class Publisher(Protocol):
     """Hands a payload over for publication; returns how far it got."""
 
     async def __call__(
-        self, address: str, payload: str, tag: str, idempotency_key: str
+        self, address: str, payload: str, tag: str, idempotency_key: str, /
     ) -> PublishStatus: ...
 
 

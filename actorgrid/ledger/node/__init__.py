@@ -1,12 +1,15 @@
 """The embedded IOTA tangle node: validation, SQLite tangle, IRI API, PyOTA adapter.
 
->>> from iota import Iota
->>> node = TangleNode("tangle.db", mwm=9, genesis=Genesis.from_toml("genesis.toml"))
->>> api = Iota(EmbeddedAdapter(node), seed)        # in-process, no HTTP
->>> # or: await serve(node, "127.0.0.1", 14265) and Iota("http://127.0.0.1:14265", seed)
+Example::
+
+    from iota import Iota
+    node = TangleNode("tangle.db", mwm=9, genesis=Genesis.from_toml("genesis.toml"))
+    api = Iota(EmbeddedAdapter(node), seed)       # in-process, no HTTP
+    # or: await serve(node, "127.0.0.1", 14265); Iota("http://127.0.0.1:14265", seed)
 """
 
 from actorgrid.ledger.node.adapter import EmbeddedAdapter
+from actorgrid.ledger.node.attach import attach_bundle
 from actorgrid.ledger.node.errors import (
     BadRequest,
     GenesisError,
@@ -34,6 +37,7 @@ __all__ = [
     "NotSolid",
     "SeedFunding",
     "TangleNode",
+    "attach_bundle",
     "create_app",
     "serve",
     "start_server",

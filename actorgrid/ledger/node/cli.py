@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
+import signal
 import sys
 from typing import Any
 
@@ -15,8 +15,6 @@ from actorgrid.ledger.node.node import TangleNode
 from actorgrid.ledger.node.server import serve
 
 __all__ = ["add_parser", "run"]
-
-log = logging.getLogger(__name__)
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -62,8 +60,18 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     try:
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serve(node, args.host, args.port))
+        asyncio.run(_serve_until_signal(node, args.host, args.port))
     finally:
         node.close()
     return 0
+
+
+async def _serve_until_signal(node: TangleNode, host: str, port: int) -> None:
+    """Serve until SIGINT/SIGTERM, then shut down cleanly (database closed by caller)."""
+    task = asyncio.current_task()
+    assert task is not None
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, task.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await serve(node, host, port)

@@ -10,10 +10,11 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-from actorgrid.ledger.node._ccurl import PowError, attach_transaction, transaction_hash
+from actorgrid.ledger.node.attach import attach_bundle
 from actorgrid.ledger.node.bundle import Bundle, assemble_bundles, spends, validate_bundle
 from actorgrid.ledger.node.errors import (
     BadRequest,
@@ -37,8 +38,6 @@ from actorgrid.ledger.trytes import (
     HASH_TRYTES,
     NULL_HASH,
     TRANSACTION_TRYTES,
-    Layout,
-    has_trailing_zero_trits,
     int_to_trytes,
     is_trytes,
     kerl_hash_ints,
@@ -54,8 +53,6 @@ APP_VERSION: Final = "0.1.0"
 #: the (virtual) coordinator whose milestones confirm bundles
 COORDINATOR: Final = "ACTORGRID9COORDINATOR".ljust(HASH_TRYTES, "9")
 MAX_DEPTH: Final = 15
-MAX_ATTACH: Final = 1000
-_ATTACH_UPPER: Final = int_to_trytes((3**27 - 1) // 2, 9)
 _TIP_SAMPLE: Final = 8
 _PARSE_CACHE: Final = 4096
 
@@ -79,10 +76,14 @@ class TangleNode:
     conflicting bundle: then it is marked conflicting and never confirms.
 
     Thread-safe: state is guarded by one lock; validation and PoW run outside it.
+    Bundle validation (Kerl signatures, ~2.5 ms of GIL-holding Python per security-2
+    input) runs in the calling thread, or in ``validator`` if given: pass a
+    ``ProcessPoolExecutor`` to keep that work off this process's GIL entirely.
 
-    >>> node = TangleNode(mwm=9, genesis=Genesis.from_dict({"balances": {addr: 100}}))
-    >>> node.handle({"command": "getBalances", "addresses": [addr]})["balances"]
-    ['100']
+    Example::
+
+        node = TangleNode("tangle.db", genesis=Genesis.from_dict({"balances": {addr: 100}}))
+        node.handle({"command": "getBalances", "addresses": [addr]})["balances"]  # ['100']
     """
 
     def __init__(
@@ -93,6 +94,7 @@ class TangleNode:
         genesis: Genesis | None = None,
         milestone_interval: float | None = 0.0,
         clock: Clock | None = None,
+        validator: Executor | None = None,
     ) -> None:
         if not 1 <= mwm <= 81:
             raise ValueError("mwm must be in 1..81")
@@ -108,6 +110,7 @@ class TangleNode:
         self._cache_lock = threading.Lock()
         self._parsed: dict[str, Transaction] = {}
         self._store = TangleStore(db_path)
+        self._validator = validator
         self._commands: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
             "getNodeInfo": self._get_node_info,
             "getNodeAPIConfiguration": self._get_api_configuration,
@@ -172,8 +175,11 @@ class TangleNode:
         with self._lock, self._store.transaction():
             latest = self._store.latest_milestone()
             index = 0 if latest is None else latest[0] + 1
-            for tail in self._store.pending():
-                self._settle(tail, index)
+            progressed = True
+            while progressed:  # a bundle may approve one stored after it in the same request
+                progressed = False
+                for tail in self._store.pending():
+                    progressed |= self._settle(tail, index)
             self._store.add_milestone(index, _milestone_hash(index), self._now())
             return index
 
@@ -184,7 +190,7 @@ class TangleNode:
         if not self.milestone_interval:
             return
         while True:
-            self.tick()
+            await asyncio.to_thread(self.tick)  # never block the loop on the node's lock
             await asyncio.sleep(min(poll_s, self.milestone_interval))
 
     def confirmed_balances(self) -> dict[str, int]:
@@ -220,16 +226,17 @@ class TangleNode:
             self._store.add_milestone(0, _milestone_hash(0), self._now())
 
     # -- confirmation ----------------------------------------------------------------
-    def _settle(self, tail: str, milestone: int) -> None:
+    def _settle(self, tail: str, milestone: int) -> bool:
+        """Confirm or reject one pending attachment; False if it must stay pending."""
         rows = self._store.bundle_rows(tail)
         inside = {r[0] for r in rows}
         approvees = sorted(({r[3] for r in rows} | {r[4] for r in rows}) - inside - {NULL_HASH})
         states = self._store.tail_info(approvees)
         if any(state == "conflicting" for _, state in states.values()):
             self._store.set_status(tail, "conflicting", None, "approves a conflicting bundle")
-            return
+            return True
         if any(state == "pending" for _, state in states.values()):
-            return  # its past cone is not settled yet; stays pending
+            return False  # its past cone is not settled yet
         delta: dict[str, int] = defaultdict(int)
         for _, address, value, _, _ in rows:
             if value:
@@ -238,10 +245,11 @@ class TangleNode:
         current = dict(zip(addresses, self._store.balances(addresses), strict=True))
         if any(current[a] + delta[a] < 0 for a in addresses):
             self._store.set_status(tail, "conflicting", None, "double spend / overspend")
-            return
+            return True
         for address in addresses:
             self._store.set_balance(address, current[address] + delta[address])
         self._store.set_status(tail, "confirmed", milestone, "")
+        return True
 
     # -- commands --------------------------------------------------------------------
     def _get_node_info(self, _: Mapping[str, Any]) -> dict[str, Any]:
@@ -304,28 +312,10 @@ class TangleNode:
         return {"trunkTransaction": trunk, "branchTransaction": branch}
 
     def _attach_to_tangle(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        trunk, branch = request.get("trunkTransaction"), request.get("branchTransaction")
-        if not is_trytes(trunk, HASH_TRYTES) or not is_trytes(branch, HASH_TRYTES):
-            raise BadRequest("Invalid trunkTransaction / branchTransaction input")
-        assert isinstance(trunk, str) and isinstance(branch, str)
         mwm = max(self.mwm, integer(request, "minWeightMagnitude", low=1, high=81))
         raw = trytes_list(request)
-        if len(raw) > MAX_ATTACH:
-            raise BadRequest(f"Invalid params: at most {MAX_ATTACH} transactions per attach")
-        for t in raw:
-            if not is_trytes(t, TRANSACTION_TRYTES):
-                raise BadRequest("Invalid trytes input")
-        indexes = [trytes_to_int(t[Layout.CURRENT_INDEX]) for t in raw]
-        lasts = {trytes_to_int(t[Layout.LAST_INDEX]) for t in raw}
-        if sorted(indexes) != list(range(len(raw))) or lasts != {len(raw) - 1}:
-            raise BadRequest("Invalid trytes input: attachToTangle takes one whole bundle")
-        order = sorted(range(len(raw)), key=lambda i: -indexes[i])  # head first
-        out: list[str] = [""] * len(raw)
-        previous: str | None = None
-        for i in order:
-            links = trunk + branch if previous is None else previous + trunk
-            out[i], previous = _pow(raw[i][: Layout.TRUNK.start] + links + raw[i][Layout.TAG], mwm)
-        return {"trytes": out}
+        trunk, branch = request.get("trunkTransaction"), request.get("branchTransaction")
+        return {"trytes": attach_bundle(raw, trunk, branch, mwm)}
 
     def _store_transactions(self, request: Mapping[str, Any]) -> dict[str, Any]:
         raw = trytes_list(request)
@@ -335,8 +325,12 @@ class TangleNode:
         bundles = [b for b in assemble_bundles(parsed) if b[0].hash not in known]
         if any(t.hash in known for b in bundles for t in b):
             raise InvalidBundle("Invalid bundle: shares transactions with a stored bundle")
-        for bundle in bundles:  # CPU-heavy (signatures): outside the lock
-            validate_bundle(bundle)
+        if self._validator is None:  # CPU-heavy (signatures): outside the lock
+            for bundle in bundles:
+                validate_bundle(bundle)
+        else:
+            for future in [self._validator.submit(validate_bundle, b) for b in bundles]:
+                future.result()
         if not bundles:
             return {}
         with self._lock:
@@ -411,6 +405,9 @@ class TangleNode:
             criteria["tag"] = [t.ljust(27, "9") for t in tags]
         if not criteria:
             raise BadRequest("Invalid params: no search values specified")
+        criteria = {k: sorted(set(v)) for k, v in criteria.items()}
+        if sum(len(v) for v in criteria.values()) + len(criteria.get("approvees", ())) > 30_000:
+            raise BadRequest("Invalid params: too many search values")  # SQLite's variable limit
         with self._lock:
             return {"hashes": self._store.find(criteria, MAX_LIST)}
 
@@ -488,21 +485,6 @@ class TangleNode:
         latest = self._store.latest_milestone()
         assert latest is not None  # genesis milestone 0 always exists
         return latest
-
-
-def _pow(head: str, mwm: int) -> tuple[str, str]:
-    """PoW one transaction given its trytes up to the tag (attachment fields are ours).
-
-    libccurl's search sometimes returns a wrong nonce (a few % at MWM 9), and does so
-    again for the same input, so each retry uses a new attachment timestamp.
-    """
-    for attempt in range(8):
-        stamp = int_to_trytes(int(time.time() * 1000) + attempt, 9)
-        done = attach_transaction(head + stamp + "9" * 9 + _ATTACH_UPPER + "9" * 27, mwm)
-        tx_hash = transaction_hash(done)
-        if has_trailing_zero_trits(tx_hash, mwm):
-            return done, tx_hash
-    raise PowError(f"proof-of-work failed 8 times at MWM {mwm}")
 
 
 def _milestone_hash(index: int) -> str:

@@ -37,11 +37,15 @@ async def _handle(request: web.Request) -> web.Response:
     limit = request.app[_LIMIT_KEY]
     if request.content_length is not None and request.content_length > limit:
         return _reply(400, {"error": "Request too long"})
-    body = await request.content.read(limit + 1)
-    if len(body) > limit:
-        return _reply(400, {"error": "Request too long"})
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(1 << 16):  # read(n) may return less than n
+        size += len(chunk)
+        if size > limit:
+            return _reply(400, {"error": "Request too long"})
+        chunks.append(chunk)
     try:
-        payload = json.loads(body)
+        payload = json.loads(b"".join(chunks))
     except (ValueError, UnicodeDecodeError):
         return _reply(400, {"error": "Invalid JSON syntax"})
     if not isinstance(payload, dict):

@@ -6,10 +6,12 @@ A websocket binary message is ``mac || body``: ``mac`` is HMAC-SHA256 (32 bytes)
     (kind, seq, corr, target, sender, payload, timeout_ms)
 
 ``seq`` numbers the reliable envelopes (tell/ask/reply/fail) of one sender stream,
-``corr`` ties a reply to its ask, ``payload`` is codec bytes. The two handshake messages
-are MAC'd with the per-peer secret; every later message with a per-connection key derived
-from the secret and both sides' fresh nonces, so frames of an old connection cannot be
-replayed into a new one.
+``corr`` ties a reply to its ask, ``target`` is the exposed actor path, ``sender`` the
+sending node's name, ``payload`` codec bytes, ``timeout_ms`` an ask's timeout.
+
+The two handshake messages are MAC'd with the per-peer secret; every later message with a
+per-connection key derived from the secret and both sides' fresh nonces, so frames of an
+old connection cannot be replayed into a new one.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ __all__ = [
     "FAIL",
     "HELLO",
     "MAC_LEN",
+    "MAX_PATH",
     "RELIABLE",
     "REPLY",
     "TELL",

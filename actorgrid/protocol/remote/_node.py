@@ -15,21 +15,20 @@ import os
 import random
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
 from actorgrid.protocol.codec import DEFAULT_MAX_FRAME, DecodeError, decode, encode
-from actorgrid.protocol.control import ErrorCode, ErrorReply, Hello
+from actorgrid.protocol.control import ErrorCode, ErrorReply
 from actorgrid.protocol.registry import Message
 from actorgrid.protocol.remote._envelope import (
     ACK,
     ASK,
     FAIL,
     HELLO,
-    MAC_LEN,
+    MAX_PATH,
     REPLY,
     TELL,
     ProtocolViolation,
@@ -39,7 +38,16 @@ from actorgrid.protocol.remote._envelope import (
     seal,
     unseal,
 )
+from actorgrid.protocol.remote._handshake import (
+    PROTOCOL_VERSION,
+    HandshakeFailed,
+    check_client_hello,
+    check_server_hello,
+    hello_frame,
+    new_nonce,
+)
 from actorgrid.protocol.remote._outbox import Journal, Outbox
+from actorgrid.protocol.remote._peer import Connection, Peer
 from actorgrid.protocol.remote._ref import RemoteRef
 from actorgrid.runtime import ActorDied, ActorRef, ActorSystem, AskTimeout, MailboxFull, Terminated
 
@@ -47,12 +55,10 @@ __all__ = ["PROTOCOL_VERSION", "RemoteError", "RemoteNode"]
 
 log = logging.getLogger("actorgrid.protocol.remote")
 
-PROTOCOL_VERSION = 1
 ENDPOINT = "/actorgrid"
 _BATCH_BYTES = 256 * 1024
 _HANDSHAKE_TIMEOUT = 10.0
 _EPOCHS_KEPT = 8
-_NO_TIMEOUT = 0
 
 
 class RemoteError(Exception):
@@ -65,53 +71,24 @@ class RemoteError(Exception):
         self.detail = detail
 
 
-class _HandshakeFailed(Exception):
-    pass
-
-
-@dataclass(slots=True)
-class _Connection:
-    ws: web.WebSocketResponse | aiohttp.ClientWebSocketResponse
-    key: bytes
-    peer_epoch: int
-    cursor: int  # next own seq to transmit on this connection
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
-    ack_due: bool = True  # tell the peer our receive state first thing
-
-
-class _Peer:
-    """Everything one node keeps about one peer."""
-
-    def __init__(self, name: str, secret: bytes, outbox: Outbox) -> None:
-        self.name = name
-        self.secret = secret
-        self.outbox = outbox
-        self.url: str | None = None
-        self.conn: _Connection | None = None
-        self.rx: dict[int, int | None] = {}  # peer stream epoch -> highest delivered seq
-        self.down = False
-        self.down_timer: asyncio.TimerHandle | None = None
-        self.watchers: dict[RemoteRef, set[ActorRef]] = {}
-        self.room: list[asyncio.Future[None]] = []
-        self.drained: list[asyncio.Future[None]] = []
-
-
 class RemoteNode:
     """A process's endpoint for remote actors.
 
     ::
 
-        async with RemoteNode(system, "grid", secrets={"meter-box": b"s3cret"}) as node:
+        async with RemoteNode(system, "grid", secrets={"meter-box": SECRET}) as node:
             node.expose(grid_ref)                     # reachable as its path
             print(node.url)                           # ws://127.0.0.1:PORT/actorgrid
         # in the other process
-        async with RemoteNode(system, "meter-box", secrets={"grid": b"s3cret"}) as node:
+        async with RemoteNode(system, "meter-box", secrets={"grid": SECRET}) as node:
             node.connect("grid", url)
             grid = node.ref("grid", "/grid")
             grid.tell(reading); reply = await grid.ask(query, timeout=2.0)
 
     ``secrets`` maps every peer name allowed to talk to this node to the secret both sides
-    share. ``journal`` (a file path) makes outgoing messages survive a restart of this
+    share (bytes, at least 16). One side of each pair calls ``connect``; the connection
+    then carries traffic both ways (if both sides dial, they keep replacing each other's
+    connection). ``journal`` (a file path) makes outgoing messages survive a restart of this
     process. ``max_outbox`` bounds each peer's queue of unacknowledged messages.
     ``down_after`` seconds without a connection mark a peer down: watchers of its refs get
     ``Terminated(ref, "peer-down")`` and pending asks fail with ``ActorDied``.
@@ -146,12 +123,16 @@ class RemoteNode:
         self._backoff = backoff
         self._heartbeat = heartbeat
         self._journal = Journal(journal) if journal is not None else None
-        self.epoch = self._journal.epoch if self._journal else secrets_randbits()
-        self.session = secrets_randbits()
+        self.epoch = self._journal.epoch if self._journal else _random_id()
+        self.session = _random_id()
+        self._secrets = dict(secrets)
         self._peers = {
-            peer: _Peer(peer, secret, Outbox(peer, max_outbox, self._journal))
+            peer: Peer(peer, secret, Outbox(peer, max_outbox, self._journal))
             for peer, secret in secrets.items()
         }
+        if self._journal is not None:
+            for peer_state in self._peers.values():
+                peer_state.rx.update(self._journal.load_received(peer_state.name))
         self._exposed: dict[str, ActorRef] = {}
         self._pending: dict[tuple[str, int], tuple[asyncio.Future[Any], str]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -188,8 +169,6 @@ class RemoteNode:
         await site.start()
         self.port = int(self._runner.addresses[0][1])
         self._client = aiohttp.ClientSession()
-        for peer in self._peers.values():
-            self._arm_down_timer(peer)
 
     @property
     def url(self) -> str:
@@ -232,11 +211,15 @@ class RemoteNode:
         if p.url is None:
             p.url = url
             self._spawn(self._dial_loop(p))
+            if p.conn is None:
+                self._arm_down_timer(p)
         p.url = url
 
     def ref(self, peer: str, path: str) -> RemoteRef:
-        """A ref to the actor ``peer`` exposes under ``path``."""
+        """A ref to the actor ``peer`` exposes under ``path`` (at most 1024 characters)."""
         self._peer(peer)
+        if not path or len(path) > MAX_PATH:
+            raise ValueError(f"remote path must be 1..{MAX_PATH} characters")
         return RemoteRef(self, peer, path)
 
     def watch(self, ref: RemoteRef, watcher: ActorRef) -> None:
@@ -249,6 +232,8 @@ class RemoteNode:
             watcher.tell(Terminated(ref, "peer-down"))  # type: ignore[arg-type]
             return
         peer.watchers.setdefault(ref, set()).add(watcher)
+        if peer.conn is None:
+            self._arm_down_timer(peer)  # a peer we never heard from counts as away, too
 
     def unwatch(self, ref: RemoteRef, watcher: ActorRef) -> None:
         """Stop watching ``ref``."""
@@ -318,7 +303,7 @@ class RemoteNode:
             self._pending.pop(key, None)
 
     def _enqueue(
-        self, peer: _Peer, kind: int, corr: int, target: str, payload: bytes, timeout_ms: int
+        self, peer: Peer, kind: int, corr: int, target: str, payload: bytes, timeout_ms: int
     ) -> int:
         seq = peer.outbox.take_seq()
         body = pack_envelope(kind, seq, corr, target, self.name, payload, timeout_ms)
@@ -328,7 +313,7 @@ class RemoteNode:
         return seq
 
     # ------------------------------------------------------------ connections
-    def _peer(self, name: str) -> _Peer:
+    def _peer(self, name: str) -> Peer:
         try:
             return self._peers[name]
         except KeyError:
@@ -345,7 +330,7 @@ class RemoteNode:
         if not task.cancelled() and task.exception() is not None:
             log.error("remote node %s: task failed", self.name, exc_info=task.exception())
 
-    async def _dial_loop(self, peer: _Peer) -> None:
+    async def _dial_loop(self, peer: Peer) -> None:
         delay, cap = self._backoff
         first = delay
         assert self._client is not None
@@ -361,7 +346,7 @@ class RemoteNode:
                 try:
                     key, epoch = await self._client_handshake(ws, peer)
                 except (
-                    _HandshakeFailed,
+                    HandshakeFailed,
                     ProtocolViolation,
                     DecodeError,
                     TimeoutError,
@@ -381,22 +366,16 @@ class RemoteNode:
     def _max_ws_msg(self) -> int:
         return _BATCH_BYTES + self.max_frame + 4096
 
-    def _hello(self, nonce: bytes) -> bytes:
-        hello = Hello(self.name, PROTOCOL_VERSION, self.session, self.epoch, nonce)
-        return pack_envelope(HELLO, payload=encode(hello))
-
     async def _client_handshake(
-        self, ws: aiohttp.ClientWebSocketResponse, peer: _Peer
+        self, ws: aiohttp.ClientWebSocketResponse, peer: Peer
     ) -> tuple[bytes, int]:
-        nonce = secrets.token_bytes(32)
-        await ws.send_bytes(seal(peer.secret, self._hello(nonce)))
+        nonce = new_nonce()
+        await ws.send_bytes(hello_frame(peer.secret, self.name, self.session, self.epoch, nonce))
         async with asyncio.timeout(_HANDSHAKE_TIMEOUT):
             msg = await ws.receive()
         if msg.type != aiohttp.WSMsgType.BINARY:
-            raise _HandshakeFailed(f"peer answered {msg.type.name}, not a hello")
-        hello = _read_hello(unseal(peer.secret, msg.data), self.max_frame)
-        if hello.node != peer.name:
-            raise _HandshakeFailed(f"expected {peer.name!r}, got {hello.node!r}")
+            raise HandshakeFailed(f"peer answered {msg.type.name}, not a hello")
+        hello = check_server_hello(msg.data, peer.secret, peer.name, self.max_frame)
         return conn_key(peer.secret, nonce, hello.nonce), hello.epoch
 
     async def _accept(self, request: web.Request) -> web.WebSocketResponse:
@@ -405,36 +384,30 @@ class RemoteNode:
         try:
             async with asyncio.timeout(_HANDSHAKE_TIMEOUT):
                 msg = await ws.receive()
-            peer, key, epoch = self._server_handshake(msg)
-        except (TimeoutError, _HandshakeFailed, ProtocolViolation, DecodeError) as exc:
+            if msg.type != aiohttp.WSMsgType.BINARY:
+                raise HandshakeFailed(f"first message is {msg.type.name}, not a hello")
+            name, hello = check_client_hello(msg.data, self._secrets, self.max_frame)
+        except (TimeoutError, HandshakeFailed, ProtocolViolation, DecodeError) as exc:
             self.stats["auth_failures"] += 1
-            log.warning("%s: rejected connection from %s: %s", self.name, request.remote, exc)
+            log.warning(
+                "%s: rejected connection from %s: %s: %s",
+                self.name,
+                request.remote,
+                type(exc).__name__,
+                exc,
+            )
             await ws.close(code=aiohttp.WSCloseCode.POLICY_VIOLATION, message=b"auth failed")
             return ws
-        nonce = secrets.token_bytes(32)
-        await ws.send_bytes(seal(peer.secret, self._hello(nonce)))
-        await self._run_connection(peer, ws, conn_key(peer.secret, key, nonce), epoch)
+        peer = self._peers[name]
+        nonce = new_nonce()
+        await ws.send_bytes(hello_frame(peer.secret, self.name, self.session, self.epoch, nonce))
+        key = conn_key(peer.secret, hello.nonce, nonce)
+        await self._run_connection(peer, ws, key, hello.epoch)
         return ws
-
-    def _server_handshake(self, msg: aiohttp.WSMessage) -> tuple[_Peer, bytes, int]:
-        """Check the client's hello; returns its peer, *client nonce* and stream epoch."""
-        if msg.type != aiohttp.WSMsgType.BINARY:
-            raise _HandshakeFailed(f"first message is {msg.type.name}, not a hello")
-        data: bytes = msg.data
-        if len(data) <= MAC_LEN:
-            raise _HandshakeFailed("hello without MAC")
-        hello = _read_hello(data[MAC_LEN:], self.max_frame)  # parsed, but not yet trusted
-        peer = self._peers.get(hello.node)
-        if peer is None:
-            raise _HandshakeFailed(f"unknown peer {hello.node!r}")
-        unseal(peer.secret, data)  # raises ProtocolViolation("bad MAC")
-        if hello.protocol != PROTOCOL_VERSION:
-            raise _HandshakeFailed(f"protocol {hello.protocol} unsupported")
-        return peer, hello.nonce, hello.epoch
 
     async def _run_connection(
         self,
-        peer: _Peer,
+        peer: Peer,
         ws: web.WebSocketResponse | aiohttp.ClientWebSocketResponse,
         key: bytes,
         peer_epoch: int,
@@ -442,42 +415,49 @@ class RemoteNode:
         old = peer.conn
         if old is not None:  # a newer connection replaces a stale one
             await old.ws.close()
-        conn = _Connection(ws, key, peer_epoch, cursor=peer.outbox.first_seq)
+        conn = Connection(ws, key, peer_epoch, cursor=peer.outbox.first_seq)
         peer.conn = conn
         self.stats["connections"] += 1
         if peer.outbox.first_seq < peer.outbox.next_seq:
             self.stats["resent"] += peer.outbox.next_seq - peer.outbox.first_seq
         if peer_epoch not in peer.rx:
             peer.rx[peer_epoch] = None  # unknown stream: accept from its first envelope
-            while len(peer.rx) > _EPOCHS_KEPT:
-                del peer.rx[next(iter(peer.rx))]
+            if len(peer.rx) > _EPOCHS_KEPT:
+                while len(peer.rx) > _EPOCHS_KEPT:
+                    del peer.rx[next(iter(peer.rx))]
+                if self._journal is not None:
+                    self._journal.forget_received(peer.name, list(peer.rx))
         self._peer_up(peer)
         writer = self._spawn(self._write_loop(peer, conn))
         conn.wake.set()
+        code = aiohttp.WSCloseCode.OK
         try:
             await self._read_loop(peer, conn)
         except ProtocolViolation as exc:
             self.stats["protocol_errors"] += 1
+            code = aiohttp.WSCloseCode.POLICY_VIOLATION
             log.warning("%s: closing connection to %s: %s", self.name, peer.name, exc)
         finally:
             writer.cancel()
             if peer.conn is conn:
                 peer.conn = None
                 self._arm_down_timer(peer)
-            await ws.close(code=aiohttp.WSCloseCode.POLICY_VIOLATION)
+            await ws.close(code=code)
 
-    async def _write_loop(self, peer: _Peer, conn: _Connection) -> None:
+    async def _write_loop(self, peer: Peer, conn: Connection) -> None:
         ws = conn.ws
         while True:
             await conn.wake.wait()
             conn.wake.clear()
             while not ws.closed:
+                if self._journal is not None:
+                    # never put on the wire what is not yet durable, nor acknowledge
+                    # deliveries whose de-duplication state is not yet durable
+                    self._journal.commit()
                 parts: list[bytes] = []
                 if conn.ack_due:
                     conn.ack_due = False
                     parts.append(pack_envelope(ACK, peer.rx.get(conn.peer_epoch) or 0))
-                if self._journal is not None:
-                    self._journal.commit()  # never put on the wire what is not yet durable
                 more, conn.cursor = peer.outbox.since(conn.cursor, _BATCH_BYTES)
                 parts.extend(more)
                 if not parts:
@@ -488,7 +468,7 @@ class RemoteNode:
                 except (ConnectionError, RuntimeError):  # closed under us: reader ends it
                     return
 
-    async def _read_loop(self, peer: _Peer, conn: _Connection) -> None:
+    async def _read_loop(self, peer: Peer, conn: Connection) -> None:
         async for msg in conn.ws:
             if msg.type != aiohttp.WSMsgType.BINARY:
                 if msg.type == aiohttp.WSMsgType.ERROR:
@@ -514,11 +494,13 @@ class RemoteNode:
                     raise ProtocolViolation(f"gap in sequence: got {env.seq} after {hw}")
                 await self._deliver(peer, env)
                 peer.rx[conn.peer_epoch] = env.seq
+                if self._journal is not None:
+                    self._journal.received(peer.name, conn.peer_epoch, env.seq)
                 conn.ack_due = True
             if conn.ack_due:
                 conn.wake.set()
 
-    def _acked(self, peer: _Peer, seq: int) -> None:
+    def _acked(self, peer: Peer, seq: int) -> None:
         if peer.outbox.ack(seq):
             while peer.room and not peer.outbox.full:
                 fut = peer.room.pop(0)
@@ -531,7 +513,7 @@ class RemoteNode:
                         fut.set_result(None)
 
     # ------------------------------------------------------------ delivery
-    async def _deliver(self, peer: _Peer, env: Any) -> None:
+    async def _deliver(self, peer: Peer, env: Any) -> None:
         self.stats["delivered"] += 1
         if env.kind in (REPLY, FAIL):
             self._resolve(peer, env)
@@ -557,7 +539,7 @@ class RemoteNode:
 
     async def _answer(
         self,
-        peer: _Peer,
+        peer: Peer,
         corr: int,
         target: ActorRef,
         message: Message,
@@ -587,10 +569,10 @@ class RemoteNode:
             return
         self._enqueue(peer, REPLY, corr, "", payload, 0)
 
-    def _fail(self, peer: _Peer, corr: int, code: ErrorCode, detail: str) -> None:
+    def _fail(self, peer: Peer, corr: int, code: ErrorCode, detail: str) -> None:
         self._enqueue(peer, FAIL, corr, "", encode(ErrorReply(code, detail[:1024])), 0)
 
-    def _resolve(self, peer: _Peer, env: Any) -> None:
+    def _resolve(self, peer: Peer, env: Any) -> None:
         entry = self._pending.get((peer.name, env.corr))
         if entry is None:
             return  # the ask timed out meanwhile, or this process restarted
@@ -616,19 +598,19 @@ class RemoteNode:
             future.set_exception(RemoteError(where, reply.code, reply.detail))
 
     # ------------------------------------------------------------ peer liveness
-    def _arm_down_timer(self, peer: _Peer) -> None:
+    def _arm_down_timer(self, peer: Peer) -> None:
         if self._closing or peer.down or peer.down_timer is not None:
             return
         loop = asyncio.get_running_loop()
         peer.down_timer = loop.call_later(self.down_after, self._peer_down, peer)
 
-    def _peer_up(self, peer: _Peer) -> None:
+    def _peer_up(self, peer: Peer) -> None:
         if peer.down_timer is not None:
             peer.down_timer.cancel()
             peer.down_timer = None
         peer.down = False
 
-    def _peer_down(self, peer: _Peer) -> None:
+    def _peer_down(self, peer: Peer) -> None:
         peer.down_timer = None
         if peer.conn is not None:
             return
@@ -649,16 +631,6 @@ def _expire(future: asyncio.Future[Any], where: str, timeout: float) -> None:
         future.set_exception(AskTimeout(where, timeout))
 
 
-def _read_hello(body: bytes, max_frame: int) -> Hello:
-    items = list(envelopes(body, max_frame))
-    if len(items) != 1 or items[0].kind != HELLO:
-        raise _HandshakeFailed("expected exactly one hello envelope")
-    hello = decode(items[0].payload, max_size=max_frame)
-    if not isinstance(hello, Hello) or len(hello.nonce) < 16:
-        raise _HandshakeFailed("malformed hello")
-    return hello
-
-
-def secrets_randbits() -> int:
+def _random_id() -> int:
     """A random non-zero 63-bit id (sessions, in-memory stream epochs)."""
     return secrets.randbits(63) | 1

@@ -1,5 +1,9 @@
 """Per-peer outgoing queues of reliable envelopes, optionally journalled to SQLite.
 
+The journal also keeps the receive side's de-duplication state (per peer stream: the
+highest sequence number delivered), so a restarted receiver still recognises resent
+envelopes it had delivered before; acknowledgements never run ahead of that state.
+
 Every reliable envelope gets the next sequence number of its peer stream and stays in the
 outbox until the peer acknowledges it (cumulative acks); after a reconnect everything still
 in the outbox is sent again. With a journal file, appends and trims are written in one
@@ -112,6 +116,9 @@ class Journal:
             CREATE TABLE IF NOT EXISTS outbox (
                 peer TEXT NOT NULL, seq INTEGER NOT NULL, body BLOB NOT NULL,
                 PRIMARY KEY (peer, seq)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS received (
+                peer TEXT NOT NULL, epoch INTEGER NOT NULL, hw INTEGER NOT NULL,
+                PRIMARY KEY (peer, epoch)) WITHOUT ROWID;
             """
         )
         row = self._db.execute("SELECT v FROM meta WHERE k = 'epoch'").fetchone()
@@ -123,6 +130,7 @@ class Journal:
         self._appends: list[tuple[str, int, bytes]] = []
         self._trims: dict[str, int] = {}
         self._next: dict[str, int] = {}
+        self._received: dict[tuple[str, int], int] = {}
         self._scheduled = False
 
     def load(self, peer: str) -> tuple[int, list[tuple[int, bytes]]]:
@@ -132,6 +140,24 @@ class Journal:
             "SELECT seq, body FROM outbox WHERE peer = ? ORDER BY seq", (peer,)
         ).fetchall()
         return (int(row[0]) if row else 1), [(int(s), bytes(b)) for s, b in rows]
+
+    def load_received(self, peer: str) -> dict[int, int]:
+        """``{stream epoch: highest delivered seq}`` recorded for what ``peer`` sent us."""
+        rows = self._db.execute("SELECT epoch, hw FROM received WHERE peer = ?", (peer,))
+        return {int(epoch): int(hw) for epoch, hw in rows}
+
+    def received(self, peer: str, epoch: int, hw: int) -> None:
+        """Record that ``peer``'s stream ``epoch`` was delivered up to ``hw``."""
+        self._received[(peer, epoch)] = hw
+        self._schedule()
+
+    def forget_received(self, peer: str, keep: list[int]) -> None:
+        """Drop the receive state of ``peer``'s streams other than ``keep``."""
+        self.commit()
+        marks = ",".join("?" * len(keep)) or "NULL"
+        self._db.execute(
+            f"DELETE FROM received WHERE peer = ? AND epoch NOT IN ({marks})", (peer, *keep)
+        )
 
     def append(self, peer: str, seq: int, body: bytes) -> None:
         """Record an envelope (committed at the end of this loop iteration)."""
@@ -153,10 +179,11 @@ class Journal:
                 self.commit()
 
     def commit(self) -> None:
-        """Write pending appends and trims in one transaction."""
+        """Write pending appends, trims and receive state in one transaction."""
         self._scheduled = False
-        if not (self._appends or self._trims):
+        if not (self._appends or self._trims or self._received):
             return
+        received, self._received = self._received, {}
         appends, self._appends = self._appends, []
         trims, self._trims = self._trims, {}
         nexts, self._next = self._next, {}
@@ -170,6 +197,10 @@ class Journal:
                 list(nexts.items()),
             )
             db.executemany("DELETE FROM outbox WHERE peer = ? AND seq <= ?", list(trims.items()))
+            db.executemany(
+                "INSERT OR REPLACE INTO received VALUES (?, ?, ?)",
+                [(peer, epoch, hw) for (peer, epoch), hw in received.items()],
+            )
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")

@@ -26,7 +26,9 @@ from actorgrid.ledger.mam import (
 
 ENCODERS = {"ascii": from_ascii, "string": string_to_trytes, "json": object_to_trytes}
 TEXT_CASES = [
-    c for c in load_cases() if c.get("message", {}).get("encoding") in ENCODERS and "source" in c["message"]
+    c
+    for c in load_cases()
+    if c.get("message", {}).get("encoding") in ENCODERS and "source" in c["message"]
 ]
 
 
@@ -56,7 +58,9 @@ def test_string_round_trip(text: str) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(max_size=10),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
     max_leaves=10,
 )
 

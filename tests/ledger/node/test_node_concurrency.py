@@ -45,3 +45,19 @@ def test_concurrent_stores_and_reads(kit: Any, node: TangleNode) -> None:
     tails = [kit.tail_hash(t) for t in bundles]
     states = node.handle({"command": "getInclusionStates", "transactions": tails})
     assert states["states"] == [True] * 8
+
+
+def test_validation_in_a_process_pool(kit: Any) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1) as pool:
+        node = TangleNode(mwm=3, genesis=kit.genesis(), validator=pool)
+        good = kit.build([kit.pay(kit.addr(kit.SEED_B, 0), 1000), kit.spend(kit.SEED_A, 0, 1000)])
+        forged = kit.build([kit.pay(kit.addr(kit.SEED_B, 1), 1000), kit.spend(kit.SEED_A, 1, 1000)])
+        forged[1] = kit.build([kit.spend(kit.SEED_A, 0, 1000)])[0][:2187] + forged[1][2187:]
+        before = kit.snapshot(node)
+        response = kit.store(node, kit.attach(node, forged))
+        assert "signature" in response["error"].lower()
+        assert kit.snapshot(node) == before
+        kit.ok(kit.store(node, kit.attach(node, good)))
+        assert node.confirmed_balances()[kit.addr(kit.SEED_B, 0)] == 1000

@@ -109,5 +109,21 @@ async def test_http_rejects_bad_requests_without_state_change(kit: Any, node: Ta
         assert kit.snapshot(node) == before
         status, reply = await _post(server.url, b'{"command": "getNodeInfo"}')
         assert status == 200 and reply["appName"]
+        # a large valid request (40 transactions, ~110 kB), sent in chunks, is accepted
+        big = kit.attach(node, kit.build([kit.pay(kit.addr(kit.SEED_B, 1), 0)] * 40))
+        body = json.dumps({"command": "storeTransactions", "trytes": big}).encode()
+
+        async def chunks() -> Any:
+            for start in range(0, len(body), 5000):
+                yield body[start : start + 5000]
+
+        hdrs = {"Content-Type": "application/json", "X-IOTA-API-Version": "1"}
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(server.url, data=chunks(), headers=hdrs) as r,
+        ):
+            assert r.status == 200, await r.text()
+        found = node.handle({"command": "findTransactions", "addresses": [kit.addr(kit.SEED_B, 1)]})
+        assert len(found["hashes"]) == 40
     finally:
         await server.close()

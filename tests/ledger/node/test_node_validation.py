@@ -262,3 +262,23 @@ def test_bad_parameters(kit: Any, node: TangleNode, request_: dict[str, Any]) ->
 
 def test_non_dict_request(node: TangleNode) -> None:
     assert "error" in node.handle([1, 2])  # type: ignore[arg-type]
+
+
+def test_child_before_parent_in_one_request_confirms(kit: Any, node: TangleNode) -> None:
+    parent = kit.attach(node, kit.build([kit.pay(kit.addr(kit.SEED_B, 0), 0, "PARENT")]))
+    parent_tail = kit.tail_hash(parent)
+    child = node.handle(
+        {
+            "command": "attachToTangle",
+            "trunkTransaction": parent_tail,
+            "branchTransaction": parent_tail,
+            "minWeightMagnitude": node.mwm,
+            "trytes": kit.build([kit.pay(kit.addr(kit.SEED_B, 1), 0, "CHILD")]),
+        }
+    )["trytes"]
+    kit.ok(kit.store(node, child + parent))
+    tails = [kit.tail_hash(child), parent_tail]
+    states = node.handle({"command": "getInclusionStates", "transactions": tails})
+    assert states["states"] == [True, True]
+    approvers = node.handle({"command": "findTransactions", "approvees": [parent_tail]})
+    assert approvers["hashes"] == [tails[0]]
