@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -42,6 +43,12 @@ def add_parser(subparsers: Any) -> None:
         default=8,
         metavar="N",
         help="publish each entity's MAM stream every N slots (default 8; 0 disables MAM)",
+    )
+    demo.add_argument(
+        "--ledger-dir",
+        metavar="DIR",
+        help="keep the tangle, journal and MAM channels in DIR (serve it afterwards with "
+        "`actorgrid node --db DIR/tangle.sqlite` and read a stream with `actorgrid mam follow`)",
     )
     demo.add_argument("--quiet", action="store_true", help="no progress lines")
     demo.set_defaults(handler=main_demo)
@@ -84,11 +91,11 @@ def main_demo(args: argparse.Namespace) -> int:
         return 2
     mam_every = max(0, args.mam_every)
     spec = grid_spec_from_config(config, clock=args.clock, mam_every=max(1, mam_every))
+    if args.ledger_dir:
+        spec = replace(spec, ledger=replace(spec.ledger, db_path=args.ledger_dir))
     if args.no_ledger:
         spec = without_ledger(spec)
     elif mam_every == 0:
-        from dataclasses import replace
-
         spec = replace(spec, ledger=replace(spec.ledger, mam_enabled=False))
     out = sys.stdout
     print(

@@ -156,7 +156,7 @@ class GridActor(Entity):
             len(self.producer_ids) - len(offered)
         )
         pay_to = await env.ledger.collection_address(self, slot)
-        transfers = self._plan_transfers(slot, settlement)
+        transfers, due = self._plan_transfers(slot, settlement)
         # -- commit (no await between here and the end of the commit) --
         book.cleared[slot] = result
         book.settlement_state = settlement.carries
@@ -164,6 +164,7 @@ class GridActor(Entity):
         self._book_participants(clearing, settlement)
         for record in transfers:
             book.transfers[record.key] = record
+        book.due = due
         book.next_clear = slot + 1
         book.usage.pop(slot, None)
         book.offers.pop(slot, None)
@@ -182,42 +183,46 @@ class GridActor(Entity):
             if done is not None:
                 done.set()
 
-    def _plan_transfers(self, slot: int, settlement: SlotSettlement) -> list[PaymentRecord]:
-        """Payouts to producers and the utility's net for the slot (no 0-i transfers)."""
+    def _plan_transfers(
+        self, slot: int, settlement: SlotSettlement
+    ) -> tuple[list[PaymentRecord], dict[str, int]]:
+        """The transfers to make after ``slot`` and the amounts still due afterwards.
+
+        Each slot's payouts (and the utility's net) are due at once; they are transferred
+        at the end of every payout period of ``payout_every`` slots (1: after every slot),
+        so a period's transfers to one payee are one ledger payment. Never a 0-i transfer.
+        """
+        every = self.env.spec.payout_every
+        due = dict(self.book.due)
+        for line in settlement.payouts:
+            due[line.producer_id] = due.get(line.producer_id, 0) + int(line.amount_i)
+        due[UTILITY] = due.get(UTILITY, 0) + int(settlement.utility_i)
+        if (slot + 1) % every and slot + 1 < self.env.spec.slots:
+            return [], due
+        period = slot // every
+        grid_id = self.env.grid_id
         records = [
             PaymentRecord(
-                key=p.payout_id,
-                amount_i=int(p.amount_i),
-                wallet=self.env.grid_id,
-                to_entity=p.producer_id,
-                reference=f"payout {p.producer_id} slot {slot}",
+                key=wire.payout_key(grid_id, pid, period, every),
+                amount_i=amount,
+                wallet=grid_id,
+                to_entity=pid,
+                reference=f"payout {pid} period {period}",
             )
-            for p in settlement.payouts
-            if p.amount_i > 0
+            for pid, amount in sorted(due.items())
+            if pid != UTILITY and amount > 0
         ]
-        utility = int(settlement.utility_i)
-        key = f"utility-{self.env.grid_id}-{slot}"
+        utility = due.get(UTILITY, 0)
+        key = wire.payout_key(grid_id, UTILITY, period, every)
         if utility > 0:
             records.append(
-                PaymentRecord(
-                    key=key,
-                    amount_i=utility,
-                    wallet=self.env.grid_id,
-                    to_entity=UTILITY,
-                    reference=f"imports slot {slot}",
-                )
+                PaymentRecord(key, utility, wallet=grid_id, to_entity=UTILITY, reference="imports")
             )
         elif utility < 0:
             records.append(
-                PaymentRecord(
-                    key=key,
-                    amount_i=-utility,
-                    wallet=UTILITY,
-                    to_entity=self.env.grid_id,
-                    reference=f"exports slot {slot}",
-                )
+                PaymentRecord(key, -utility, wallet=UTILITY, to_entity=grid_id, reference="exports")
             )
-        return records
+        return records, {}
 
     def _book_participants(self, clearing: ClearingResult, settlement: SlotSettlement) -> None:
         book = self.book

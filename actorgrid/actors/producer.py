@@ -115,7 +115,9 @@ class ProducerActor(Entity):
             return
         book.statements[statement.slot] = statement.amount_i
         if statement.amount_i > 0:
-            book.unverified[statement.payout_id] = statement.amount_i
+            every = self.env.spec.payout_every
+            key = wire.payout_key(self.env.grid_id, self.entity_id, statement.slot // every, every)
+            book.unverified[key] = book.unverified.get(key, 0) + statement.amount_i
         if self.env.mam is not None:
             self.env.mam.record(
                 self, "statement", {"slot": statement.slot, "i": statement.amount_i}

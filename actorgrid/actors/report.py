@@ -63,8 +63,12 @@ def build_report(results: RunResults) -> dict[str, Any]:
             "wall_s": round(results.wall_s, 3),
             "readings": results.readings,
             "restarts": results.restarts,
+            "faults_injected": results.faults,
         },
-        "mam_roots": dict(results.mam_roots),
+        "mam": {
+            e: {"root": root, "side_key": results.mam_side_keys.get(e, "")}
+            for e, root in sorted(results.mam_roots.items())
+        },
         "participants": [_participant(p) for p in results.participants],
         "slots": [_slot(s) for s in results.slots],
     }

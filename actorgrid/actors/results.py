@@ -90,7 +90,9 @@ class RunResults:
     wall_s: float = 0.0
     readings: int = 0
     restarts: int = 0
+    faults: int = 0  # faults injected (crashes/stops of entities or the ledger)
     mam_roots: dict[str, str] = field(default_factory=dict)
+    mam_side_keys: dict[str, str] = field(default_factory=dict)
 
     def total(self, name: str) -> int:
         """Sum of one integer field of :class:`SlotResult` over all slots."""

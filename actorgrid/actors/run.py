@@ -245,6 +245,7 @@ def _inject(env: RunEnv, fault: Fault) -> None:
     ref = env.ref(fault.entity)
     if ref is None:
         return
+    env.extra["faults"] = env.extra.get("faults", 0) + 1
     if fault.kind == "stop":
         task = asyncio.get_running_loop().create_task(env.system.stop(ref))
         env.extra.setdefault("tasks", set()).add(task)
@@ -297,6 +298,8 @@ async def collect_results(env: RunEnv) -> RunResults:
         readings=env.readings,
         restarts=sum(store.restarts.values()),
         mam_roots=dict(env.extra.get("mam_roots", {})),
+        mam_side_keys=dict(env.extra.get("mam_side_keys", {})),
+        faults=int(env.extra.get("faults", 0)),
     )
     received: dict[str, int] = {}
     for record in gbook.transfers.values():

@@ -98,6 +98,7 @@ class GridSpec:
     timing: TimingSpec = field(default_factory=TimingSpec)
     ledger: LedgerSpec = field(default_factory=LedgerSpec)
     clock: str = "sim"
+    payout_every: int = 1  # slots per payout transfer (statements are always per slot)
     raw: Any = None  # the original config object, for the market functions that want it
 
     @property

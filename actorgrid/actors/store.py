@@ -156,6 +156,7 @@ class GridBook:
     utility_wh: dict[str, int] = field(default_factory=dict)  # import/export per participant
     energy: dict[str, int] = field(default_factory=dict)
     transfers: dict[str, PaymentRecord] = field(default_factory=dict)
+    due: dict[str, int] = field(default_factory=dict)  # payee -> iotas not yet transferred
     pay_to: dict[int, str] = field(default_factory=dict)  # slot -> collection address
     outbox: Outbox = field(default_factory=Outbox)
 

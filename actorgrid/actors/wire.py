@@ -16,6 +16,7 @@ from typing import Any
 from actorgrid.actors.results import SlotResult
 from actorgrid.market import settlement as st
 from actorgrid.market.clearing import ClearingResult
+from actorgrid.market.ids import payout_id
 from actorgrid.protocol.energy import (
     Ack,
     Invoice,
@@ -43,6 +44,7 @@ __all__ = [
     "key_of",
     "offer",
     "outcomes",
+    "payout_key",
     "pseudo_address",
     "reading",
     "settlement_record",
@@ -136,6 +138,22 @@ def slot_record(result: SlotResult) -> dict[str, Any]:
         "local_wh": result.local_wh,
         "paid_i": result.consumers_paid_i,
     }
+
+
+def payout_key(grid_id: str, payee: str, period: int, every: int) -> str:
+    """Idempotency key of the grid's transfer to ``payee`` for payout ``period``.
+
+    With one slot per period it is the market's payout id of that slot, so a producer can
+    look the payout of each statement up on the ledger.
+    """
+    if every == 1:
+        return payout_id(grid_id, payee, period)
+    return (
+        "pp-"
+        + blake2b(
+            f"{grid_id}\x00{payee}\x00{period}\x00{every}".encode(), digest_size=12
+        ).hexdigest()
+    )
 
 
 def pseudo_address(entity: str) -> str:

@@ -481,8 +481,12 @@ class ActorContext:
                     await asyncio.sleep(0)  # fairness: let other actors run
             if isinstance(self._exit, BaseException):
                 raise self._exit
-        except asyncio.CancelledError:
-            killed = True
+        except asyncio.CancelledError as exc:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                killed = True  # really cancelled (shutdown timeout, system stop)
+            else:
+                failure = exc  # a CancelledError leaking out of the actor's own code
         except Exception as exc:
             failure = exc
         self._waiter = None

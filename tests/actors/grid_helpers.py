@@ -28,6 +28,7 @@ def tiny_grid(
     rule: str = "pay_as_clear",
     fee: int = 1,
     threshold_i: int = 25,
+    payout_every: int = 1,
 ) -> GridSpec:
     """A small grid with seeded random profiles."""
     params = {"producer_rate": 4} if rule == "fixed" else {}
@@ -68,4 +69,5 @@ def tiny_grid(
         payment=PaymentPolicy(Iota(threshold_i), Iota(threshold_i)),
         timing=TimingSpec(producer_grace_s=30.0, grid_grace_s=60.0, retry_s=10.0),
         ledger=LedgerSpec(enabled=False, mwm=1, mam_enabled=False),
+        payout_every=payout_every,
     )

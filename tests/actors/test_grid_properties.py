@@ -33,6 +33,7 @@ def grids_and_faults(draw: st.DrawFn) -> tuple[GridSpec, tuple[Fault, ...]]:
         rule=draw(st.sampled_from(["pay_as_clear", "pay_as_bid", "fixed"])),
         fee=draw(st.integers(0, 3)),
         threshold_i=draw(st.integers(1, 60)),
+        payout_every=draw(st.integers(1, 3)),
     )
     entities = ["grid", *(p.id for p in spec.producers), *(s.id for _, s in spec.sources)]
     entities += [c.id for c in spec.consumers]

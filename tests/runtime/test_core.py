@@ -399,3 +399,21 @@ async def test_ask_rejects_a_bad_timeout() -> None:
         with pytest.raises(ValueError):
             await ref.ask(1, timeout=0)
         assert await ref.ask(2) == [2]  # the bad ask changed nothing
+
+
+class LeaksCancelled(Actor):
+    async def on_receive(self, message: object) -> object:
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        fut.cancel()
+        await fut  # raises CancelledError inside the handler: a failure, not a kill
+        return None
+
+
+async def test_cancelled_error_from_handler_is_a_failure_and_restarts() -> None:
+    async with ActorSystem("t") as system:
+        ref = await system.spawn(LeaksCancelled, name="c")
+        with pytest.raises(ActorDied) as info:
+            await ref.ask("x")
+        assert isinstance(info.value.reason, asyncio.CancelledError)
+        await system.clock.quiescent()
+        assert ref.is_alive  # restarted (permanent), not killed

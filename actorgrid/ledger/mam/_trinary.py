@@ -91,15 +91,3 @@ def add_int(trits: Trits, n: int) -> Trits:
     if total > (modulus - 1) // 2:
         total -= modulus
     return int_to_trits(total, len(trits))
-
-
-def trit_sum(a: Trits, b: Trits) -> Trits:
-    """Trit-wise addition brought back into -1..1 (mam-v0.md §1)."""
-    s = a.astype(np.int16) + b
-    return (((s + 1) % 3) - 1).astype(np.int8)
-
-
-def trit_diff(a: Trits, b: Trits) -> Trits:
-    """Trit-wise ``a ⊖ b``."""
-    s = a.astype(np.int16) - b
-    return (((s + 1) % 3) - 1).astype(np.int8)

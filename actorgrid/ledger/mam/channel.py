@@ -113,11 +113,11 @@ def channel_root(state: ChannelState) -> str:
 
 def message_address(root: str, mode: Mode) -> str:
     """Where a message with this root is stored: the root (public) or H81(root)."""
-    if mode == "public":
-        return root
+    if not is_trytes(root) or len(root) != HASH_TRYTES:
+        raise MamMalformedError("root must be 81 trytes")
     if mode not in MODES:
         raise MamMalformedError(f"mode must be one of {MODES}")
-    return mask_hash(root)
+    return root if mode == "public" else mask_hash(root)
 
 
 def mask_hash(root: str) -> str:

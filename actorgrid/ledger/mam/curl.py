@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import importlib
 import os
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _curl_numpy
 from ._trinary import HASH_TRITS, Trits
@@ -112,7 +113,7 @@ def hash_trits(*parts: Trits, rounds: int = ROUNDS_27) -> Trits:
     return sponge.rate()
 
 
-def chains(inputs: Trits, counts: np.ndarray, rounds: int = ROUNDS_27) -> Trits:
+def chains(inputs: Trits, counts: npt.NDArray[Any], rounds: int = ROUNDS_27) -> Trits:
     """``H^counts[i](inputs[i])`` for each 243-trit row of ``inputs``."""
     rows = inputs.reshape(-1, HASH_TRITS)
     out = _backend.chains(

@@ -30,6 +30,7 @@ from .channel import (
 )
 from .errors import MamError
 
+MAX_CHANNEL_ID = 64
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS mam_channels (
     channel_id TEXT PRIMARY KEY,
@@ -125,7 +126,13 @@ class MamChannelStore:
         security: int = 2,
         tree_size: int = 1,
     ) -> StoredChannel:
-        """Create and persist a channel (random seed, and side key when restricted)."""
+        """Create and persist a channel (random seed, and side key when restricted).
+
+        ``channel_id`` is 1-64 characters; ``tree_size`` leaves per Merkle tree (1, the
+        reference's default, makes every message a tree boundary).
+        """
+        if not 1 <= len(channel_id) <= MAX_CHANNEL_ID:
+            raise MamStoreError(f"channel id must be 1-{MAX_CHANNEL_ID} characters")
         state = create_channel(seed or random_trytes(), security, mode, side_key)
         if tree_size < 1:
             raise MamStoreError("tree_size must be >= 1")

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .channel import Mode, message_address
-from .errors import MamError
+from .errors import MamError, MamPayloadError
 from .parser import parse_message
+from .payload import GOODBYE, decode_command
 from .text import object_from_trytes, string_from_trytes
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,14 @@ class ReceivedMessage:
         """The message decoded as text (the reference's ``stringFromTrytes``)."""
         return string_from_trytes(self.message)
 
+    @property
+    def command(self) -> str | None:
+        """The ``command`` of a JSON command message (``hello``, ``goodbye``, ...), else None."""
+        try:
+            return str(decode_command(self.message)["command"])
+        except MamPayloadError:
+            return None
+
 
 @dataclass(frozen=True, slots=True)
 class RejectedMessage:
@@ -63,7 +72,9 @@ class RejectedMessage:
 class MamSubscriber:
     """Follows a channel from ``root``; ``root`` is always the next message's root.
 
-    ``mode`` defaults to ``restricted`` when a side key is given, else ``public``.
+    ``mode`` defaults to ``restricted`` when a side key is given, else ``public``. After a
+    ``goodbye`` command the channel is ``closed``: polling stops there, as the PoC's
+    readers drop a channel that said goodbye.
     """
 
     api: Any
@@ -71,6 +82,7 @@ class MamSubscriber:
     side_key: str | None = None
     mode: Mode | None = None
     rejected: list[RejectedMessage] = field(default_factory=list)
+    closed: bool = False
     _seen_bad: set[tuple[str, str]] = field(default_factory=set, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -91,12 +103,13 @@ class MamSubscriber:
     def poll(self, limit: int | None = None) -> list[ReceivedMessage]:
         """Fetch every message available now (up to ``limit``), advancing ``root``."""
         received: list[ReceivedMessage] = []
-        while limit is None or len(received) < limit:
+        while not self.closed and (limit is None or len(received) < limit):
             message = self._fetch_one()
             if message is None:
                 break
             received.append(message)
             self.root = message.next_root
+            self.closed = message.command == GOODBYE
         return received
 
     async def poll_async(self, limit: int | None = None) -> list[ReceivedMessage]:
@@ -104,11 +117,11 @@ class MamSubscriber:
         return await asyncio.to_thread(self.poll, limit)
 
     async def follow(self, interval: float = 1.0) -> AsyncIterator[ReceivedMessage]:
-        """Yield messages forever, polling every ``interval`` seconds when idle.
+        """Yield messages until ``goodbye``, polling every ``interval`` seconds when idle.
 
         Node errors are logged and retried at the next poll.
         """
-        while True:
+        while not self.closed:
             try:
                 batch = await self.poll_async()
             except MamFetchError:

@@ -91,7 +91,7 @@ class MamWriter:
                 after,
                 msg,
                 tag=self.tag,
-                idempotency_key=f"mam:{self.channel_id}:{before.start + before.index}",
+                idempotency_key=self._idempotency_key(before.start + before.index),
                 close=close,
             )
         await self._submit(record)
@@ -119,6 +119,11 @@ class MamWriter:
     def mark_published(self, idempotency_key: str) -> None:
         """Record the ledger's ``Published`` event for a message."""
         self.store.set_status(idempotency_key, PublishStatus.PUBLISHED)
+
+    def _idempotency_key(self, key_index: int) -> str:
+        # Unique per seed (via the first root), so a channel recreated under the same id
+        # never collides with an old one in the ledger's journal.
+        return f"mam:{self.channel_id}:{self._first_root[:20]}:{key_index}"
 
     async def _submit(self, record: StoredMessage) -> None:
         try:

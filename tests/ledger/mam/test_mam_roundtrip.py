@@ -48,7 +48,7 @@ def test_round_trip(message: str, mode: Mode, security: int, side_key: str) -> N
     assert parsed.security == security
 
 
-def test_successive_messages_chain_through_next_roots() -> None:
+def test_successive_messages_chain_through_next_roots(backend: str) -> None:
     state = create_channel(SEED, 1, "private")
     root = channel_root(state)
     for i in range(3):
@@ -60,7 +60,7 @@ def test_successive_messages_chain_through_next_roots() -> None:
         assert (state.start, state.index, state.next_root) == (i + 1, 0, root)
 
 
-def test_tree_of_four_verifies_every_leaf_and_advances_like_the_reference() -> None:
+def test_tree_of_four_verifies_every_leaf_and_advances_like_the_reference(backend: str) -> None:
     state = create_channel(SEED, 1, "public")
     state.count = state.next_count = 4
     root = channel_root(state)

@@ -138,6 +138,8 @@ def test_create_channel_validation() -> None:
         store.create_channel("b", seed="A" * 81, mode="public", security=1)  # same seed
     with pytest.raises(MamStoreError):
         store.get("missing")
+    with pytest.raises(MamStoreError):
+        store.create_channel("x" * 65, mode="public", security=1)
     assert store.channel_ids() == ["a"]
 
 

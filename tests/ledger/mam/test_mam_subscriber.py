@@ -14,11 +14,13 @@ from actorgrid.ledger.mam import (
     MamChannelStore,
     MamFetchError,
     MamHammingWeightError,
+    MamMalformedError,
     MamSignatureError,
     MamSubscriber,
     MamWriter,
     Mode,
     PublishStatus,
+    ReceivedMessage,
     create_channel,
     create_message,
 )
@@ -156,3 +158,37 @@ async def test_cli_follow_reports_rejections(
     args = parser.parse_args(["mam", "follow", msg.root, "--mode", "public"])
     assert run_follow(args, io.StringIO(), api=api) == 1
     assert "REJECTED" in capsys.readouterr().err
+
+
+async def test_goodbye_closes_the_subscription(tangle: FakeTangle, api: Iota) -> None:
+    writer = await _writer(tangle)
+    await writer.hello()
+    await writer.write_json({"command": "output", "wh": 3})
+    await writer.goodbye()
+    sub = MamSubscriber(api, writer.root, side_key="SIDE")
+    received = sub.poll()
+    assert [m.command for m in received] == ["hello", "output", "goodbye"]
+    assert sub.closed
+    # A stray message after goodbye (e.g. an attacker reusing the announced next root
+    # would still need the key) is not followed: the subscription ended.
+    requests = tangle.requests
+    assert sub.poll() == [] and tangle.requests == requests
+    assert [m async for m in sub.follow(interval=0.01)] == []
+
+
+def test_command_of_a_non_json_message_is_none() -> None:
+    state = create_channel(SEED, 1, "public")
+    msg = create_message(state, "RBXCFA")
+    parsed = ReceivedMessage(msg.root, msg.address, "RBXCFA", msg.next_root, "9" * 81)
+    assert parsed.command is None
+    assert parsed.text() == "Hi!"
+
+
+@pytest.mark.parametrize("root", ["SHORT", "a" * 81])
+def test_bad_roots_are_refused_before_any_query(tangle: FakeTangle, api: Iota, root: str) -> None:
+    with pytest.raises(MamMalformedError):
+        MamSubscriber(api, root)
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers(dest="command"))
+    assert run_follow(parser.parse_args(["mam", "follow", root]), io.StringIO(), api=api) == 2
+    assert tangle.requests == 0
