@@ -62,6 +62,10 @@ console.log(JSON.stringify(out));
 def measure(n_messages: int) -> dict[str, float]:
     """Seconds per channel creation / message creation / parse at security 1 and 2."""
     out: dict[str, float] = {}
+    warm = create_channel(SEED, 1, "public")
+    parse_message(
+        create_message(warm, "WARMUP").payload, channel_root(create_channel(SEED, 1, "public"))
+    )
     for security in (1, 2):
         state = create_channel(SEED, security, "restricted", SIDE_KEY)
         clear_leaf_cache()

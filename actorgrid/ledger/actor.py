@@ -207,7 +207,10 @@ class LedgerActor(Actor):
             return RequestRejected(
                 req.idempotency_key, RejectReason.INVALID_REQUEST, "reply_to must be an actor path"
             )
-        if len(req.to_address) == 90 and address_checksum(req.to_address[:81]) != req.to_address[81:]:
+        if (
+            len(req.to_address) == 90
+            and address_checksum(req.to_address[:81]) != req.to_address[81:]
+        ):
             return RequestRejected(
                 req.idempotency_key, RejectReason.INVALID_REQUEST, "bad address checksum"
             )
@@ -413,17 +416,7 @@ class LedgerActor(Actor):
         """PoW the stored signed trytes on fresh tips and store/broadcast them; the tail hash."""
         io = self._require_io()
         t, b = await io.node(NodeClient.tips, self.config.depth)
-        attached = None
-        for attempt in range(3):  # libccurl now and then returns a bad nonce
-            try:
-                attached = await io.work(
-                    attach_bundle, bundle.trytes, trunk or t, b, self.config.mwm
-                )
-                break
-            except ValueError:
-                if attempt == 2:
-                    raise
-        assert attached is not None
+        attached = await io.work(attach_bundle, bundle.trytes, trunk or t, b, self.config.mwm)
         self._fault("attached", bundle.id)
         await io.node(NodeClient.store_and_broadcast, list(attached.trytes))
         self._fault("broadcast", bundle.id)

@@ -17,6 +17,7 @@ import asyncio
 import json
 import multiprocessing
 import os
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,8 +25,10 @@ from typing import Any, Literal, ParamSpec, TypeVar
 
 from actorgrid.ledger.signing import signature_fragments
 from actorgrid.ledger.trytes import (
+    Layout,
     address_from_seed,
     bundle_hash,
+    has_trailing_zero_trits,
     int_to_trytes,
     normalize_bundle_hash,
     trytes_to_int,
@@ -49,6 +52,7 @@ _T = TypeVar("_T")
 
 TAG_LEN = 27
 FRAGMENT_LEN = 2187
+_UPPER_BOUND = int_to_trytes((3**27 - 1) // 2, 9)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,29 +228,43 @@ class AttachedBundle:
 def attach_bundle(trytes: Sequence[str], trunk: str, branch: str, mwm: int) -> AttachedBundle:
     """Proof-of-work (libccurl) for every transaction of a signed bundle, on ``trunk``/``branch``.
 
-    The signed part is untouched: a reattachment redoes only this step.
+    The signed part (signature/message, address .. bundle hash) is untouched: a reattachment
+    redoes only this step. Hand-written rather than ``pow.ccurl_interface.attach_to_tangle``:
+    that one chains a retried transaction to its own failed attempt (an incomplete bundle the
+    node rejects), retries with the same timestamp (libccurl repeats a bad nonce for the same
+    input), leaks the C strings and configures the root logger at import. The C calls go through
+    the tangle node's ``_ccurl`` wrapper so one lock guards libccurl's global search state in a
+    process that also runs an embedded node.
     """
-    from iota import Transaction, TransactionHash, TryteString
+    from actorgrid.ledger.node._ccurl import PowError, attach_transaction, transaction_hash
 
-    # Imported here: pow configures the root logger at import time, keep that out of the parent.
-    from pow import ccurl_interface
-
-    out = ccurl_interface.attach_to_tangle(
-        [TryteString(t.encode("ascii")) for t in trytes],
-        TransactionHash(trunk.encode("ascii")),
-        TransactionHash(branch.encode("ascii")),
-        mwm,
-    )
-    attached = tuple(str(t) for t in out)
-    txs = [Transaction.from_tryte_string(TryteString(t.encode("ascii"))) for t in attached]
-    tail = next(t for t in txs if t.current_index == 0)
-    return AttachedBundle(attached, str(tail.hash))
+    ordered = sorted(trytes, key=lambda t: trytes_to_int(t[Layout.CURRENT_INDEX]))
+    if [trytes_to_int(t[Layout.CURRENT_INDEX]) for t in ordered] != list(range(len(ordered))):
+        raise ValueError("bundle transactions must have indexes 0..n-1")
+    out: list[str] = []
+    previous: str | None = None
+    for txn in reversed(ordered):  # head first: each transaction approves the next one
+        own_trunk, own_branch = (trunk, branch) if previous is None else (previous, trunk)
+        for attempt in range(8):
+            stamp = int_to_trytes(int(time.time() * 1000) + attempt, 9)
+            head = txn[: Layout.TRUNK.start] + own_trunk + own_branch + txn[Layout.TAG]
+            done = attach_transaction(head + stamp + "9" * 9 + _UPPER_BOUND + "9" * 27, mwm)
+            tx_hash = transaction_hash(done)
+            if has_trailing_zero_trits(tx_hash, mwm):
+                break
+        else:
+            raise PowError(f"proof-of-work failed 8 times at MWM {mwm}")
+        out.append(done)
+        previous = tx_hash
+    assert previous is not None
+    return AttachedBundle(tuple(out), previous)
 
 
 def _warm_up() -> int:
     """Import the heavy modules in a worker so the first real job does not pay for it."""
     import iota  # noqa: F401
-    from pow import ccurl_interface  # noqa: F401
+
+    import actorgrid.ledger.node._ccurl  # noqa: F401
 
     return os.getpid()
 

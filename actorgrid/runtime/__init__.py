@@ -3,8 +3,21 @@
 Actors (:class:`Actor`) are reached through refs (:class:`ActorRef`) with ``tell``,
 ``send`` and ``ask``; an :class:`ActorSystem` runs them under supervisors
 (:class:`SupervisorSpec`, :class:`ChildSpec`) against a :class:`WallClock` or a
-deterministic :class:`SimClock`. ``ThreadedActorSystem`` embeds a system in a
+deterministic :class:`SimClock`. :class:`ThreadedActorSystem` embeds a system in a
 threaded program; :class:`PykkaAddress` and :func:`thread_safe_ref` bridge to pykka.
+
+Design in brief:
+
+* Structured: every actor task is owned by its parent (the root for top-level
+  actors). A parent stops its children, in reverse start order and each within
+  its shutdown timeout, before it finishes itself; ``ActorSystem.shutdown`` leaves
+  no task behind. Failures are logged with the actor's path, passed to the
+  supervisor, and end as a typed error (``ActorDied``, ``SupervisorGaveUp``,
+  ``SystemFailed``); nothing is swallowed.
+* Lean hot path: a mailbox is a ``deque`` plus one waiter future, drained in
+  batches; an idle actor frees its deque (about 1.7 KB per idle actor in all).
+  ``ask`` is a bare future whose timeout is kept by one timer per system.
+* A ref and its mailbox survive restarts; a restart builds a fresh instance.
 """
 
 from ._actor import Actor

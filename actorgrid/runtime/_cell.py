@@ -798,7 +798,7 @@ class ActorContext:
         previous = self._op
         task = self._loop.create_task(self._group_restart(previous, group, delay))
         self._op = task
-        self._clock._tasks[task] = None
+        self._clock._tasks[task] = self._system  # a supervisor op, not an actor
 
     async def _group_restart(
         self, previous: asyncio.Task[None] | None, group: list[ActorContext], delay: float

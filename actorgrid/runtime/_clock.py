@@ -50,7 +50,8 @@ class Clock:
         #: simulated time must advance): lets actors skip a call when it does not
         self._watch = False
         self._loop: asyncio.AbstractEventLoop | None = None
-        #: every live runtime task -> the actor cell it runs (None: a supervisor op)
+        #: every live runtime task -> the actor cell it runs (or, for a supervisor
+        #: op task, the system)
         self._tasks: dict[asyncio.Task[None], Any] = {}
 
     def _bind(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -219,8 +220,8 @@ class SimClock(Clock):
     async def sleep(self, delay: float) -> None:
         """Sleep in simulated time; inside a handler, releases the actor meanwhile."""
         task = asyncio.current_task()
-        cell = self._tasks.get(task) if task is not None else None
-        releases = cell is not None and cell._busy
+        owner = self._tasks.get(task) if task is not None else None
+        releases = bool(getattr(owner, "_busy", False))  # an actor's own task, busy
         fut: asyncio.Future[None] = self.loop.create_future()
         handle = self.call_later(delay, self._wake_sleeper, fut)
         if releases:

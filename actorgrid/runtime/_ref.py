@@ -192,12 +192,19 @@ class ActorRef:
                 cell._clock._active += 1
                 if not waiter.done():
                     waiter.set_result(None)
+        # AskDeadlines.add / discard, inlined (this is the hottest path there is)
         deadlines = cell._system._asks
-        deadlines.add(future, timeout, cell)
+        bucket = deadlines._pending.get(timeout)
+        if bucket is None:
+            bucket = deadlines._pending[timeout] = {}
+        deadline = deadlines._time() + timeout
+        bucket[future] = (deadline, cell)
+        if deadline < deadlines._armed:
+            deadlines._arm(deadline)
         try:
             return await future
         finally:
-            deadlines.discard(future, timeout)
+            bucket.pop(future, None)
 
     async def stop(self, timeout: float | None = None) -> None:  # noqa: ASYNC109
         """Stop the actor (and its children) for good; see ``ActorSystem.stop``."""

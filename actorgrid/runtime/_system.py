@@ -74,6 +74,7 @@ class ActorSystem:
         )  # fmt: skip
         root._state = RUNNING
         root._limit = 0  # the root takes no messages
+        root._open = False
         self._root = root
         self._stopped = self._loop.create_future()
         return self
@@ -110,8 +111,8 @@ class ActorSystem:
             self._stopping = True
             self._shutdown_task = self._loop.create_task(self._shutdown(root))
         current = asyncio.current_task()
-        cell = self.clock._tasks.get(current) if current is not None else None
-        if cell is not None and cell._system is self:
+        owner = self.clock._tasks.get(current) if current is not None else None
+        if isinstance(owner, ActorContext) and owner._system is self:
             return
         await asyncio.shield(self._shutdown_task)
 
@@ -119,7 +120,11 @@ class ActorSystem:
         await root._stop_children()
         root._state = DEAD
         # backstop: nothing may outlive the system
-        leftover = [t for t, c in self.clock._tasks.items() if c is None or c._system is self]
+        leftover = [
+            t
+            for t, owner in self.clock._tasks.items()
+            if owner is self or (isinstance(owner, ActorContext) and owner._system is self)
+        ]
         for task in leftover:
             if not task.done():
                 task.cancel()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -149,7 +150,7 @@ ops_strategy = st.lists(
 )
 
 
-async def run_scenario(ops: list[Op], tmp: Path, workers: LedgerWorkers) -> None:
+async def run_scenario(ops: list[Op], tmp: Path, workers: LedgerWorkers) -> Harness:
     node = funded_node(FUNDING, mwm=1)
     h = Harness(tmp, workers, node)
     acked: dict[str, TransferRequest] = {}
@@ -177,11 +178,11 @@ async def run_scenario(ops: list[Op], tmp: Path, workers: LedgerWorkers) -> None
                 req = next(iter(acked.values()))
                 ack = await h.ask(req)
                 assert isinstance(ack, TransferAccepted) and ack.duplicate
-        h.faults.armed.clear()
         await h.box.wait_for(lambda _: set(h.outcomes()) >= set(acked), 60)
         await system.stop(h.sup)
     check_invariants(h, acked, tmp)
     node.close()
+    return h
 
 
 def check_invariants(h: Harness, acked: dict[str, TransferRequest], tmp: Path) -> None:
@@ -229,7 +230,7 @@ def check_invariants(h: Harness, acked: dict[str, TransferRequest], tmp: Path) -
 
 
 @pytest.mark.slow
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=int(os.environ.get("LEDGER_EXAMPLES", "20")), deadline=None)
 @given(ops=ops_strategy)
 def test_random_transfers_and_crashes_keep_the_books(ops: list[Op], workers: LedgerWorkers) -> None:
     with tempfile.TemporaryDirectory() as tmp:
@@ -241,7 +242,8 @@ async def test_crash_at_each_point_pays_exactly_once(
     point: str, tmp_path: Path, workers: LedgerWorkers
 ) -> None:
     ops: list[Op] = [("crash", point), ("pay", "alice", "bob", 100), ("pay", "alice", "carol", 50)]
-    await run_scenario(ops, tmp_path, workers)
+    h = await run_scenario(ops, tmp_path, workers)
+    assert [p for p, _ in h.faults.fired] == [point]
 
 
 async def test_crash_between_signing_and_broadcast_resumes_from_stored_trytes(

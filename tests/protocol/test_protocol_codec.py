@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import enum
 import math
 import tracemalloc
 from dataclasses import dataclass
@@ -94,6 +95,42 @@ def test_every_registered_message_round_trips_exactly(spec: MessageSpec, data: A
     assert type(out) is spec.cls
     assert out == msg
     assert encode(out) == encode(msg)
+
+
+KITCHEN = Registry()
+
+
+class Phase(enum.IntEnum):
+    L1 = 1
+    L2 = 2
+
+
+@message("test.part", version=(1, 4), registry=KITCHEN)
+@dataclass(frozen=True, slots=True)
+class Part(Message):
+    name: Annotated[str, MaxLen(5)]
+    phase: Phase
+
+
+@message("test.kitchen", version=3, registry=KITCHEN)
+@dataclass(frozen=True, slots=True)
+class KitchenSink(Message):
+    flag: bool
+    blob: Annotated[bytes, MaxLen(10)]
+    ratio: float
+    scaled: Annotated[float, Range(-1.0, 1.0)]
+    big: Annotated[int, Range(0, 2**64 - 1)]
+    part: Part
+    maybe_part: Part | None
+    parts: tuple[Part, ...]
+    grid: tuple[tuple[Annotated[int, Range(-3, 3)], ...], ...]
+    note: str | None = None
+
+
+@given(data=st.data())
+def test_every_supported_field_type_round_trips_exactly(data: Any) -> None:
+    msg = data.draw(_message_strategy(spec_of(KitchenSink)))
+    assert decode(encode(msg), registry=KITCHEN) == msg
 
 
 @given(st.binary(max_size=256))

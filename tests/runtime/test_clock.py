@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 
 import pytest
@@ -106,7 +107,7 @@ async def run_simulation() -> list[tuple[float, str, int]]:
     clock = SimClock()
     async with ActorSystem("sim", clock=clock) as system:
         for i, period in enumerate([60.0, 90.0, 900.0, 60.0]):
-            await system.spawn(lambda p=period: Meter(p), name=f"m{i}")
+            await system.spawn(functools.partial(Meter, period), name=f"m{i}")
         await clock.sleep(86_400.0)  # one simulated day
     return trace
 
@@ -169,3 +170,19 @@ def test_sim_clock_rejects_a_second_loop() -> None:
         other.close()
     finally:
         loop.close()
+
+
+async def test_two_systems_can_share_one_sim_clock() -> None:
+    clock = SimClock()
+    async with ActorSystem("a", clock=clock) as a:
+        sleeper = await a.spawn(Sleeper, name="s")
+        async with ActorSystem("b", clock=clock) as b:
+            other = await b.spawn(Sleeper, name="s")
+            other.tell(5.0)
+            sleeper.tell(7.0)
+            await clock.sleep(10.0)
+            assert await other.ask("?") == [5.0]
+        # b is gone; a still runs on the same clock
+        sleeper.tell(1.0)
+        await clock.sleep(2.0)
+        assert await sleeper.ask("?") == [7.0, 11.0]

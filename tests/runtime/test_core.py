@@ -417,3 +417,22 @@ async def test_cancelled_error_from_handler_is_a_failure_and_restarts() -> None:
         assert isinstance(info.value.reason, asyncio.CancelledError)
         await system.clock.quiescent()
         assert ref.is_alive  # restarted (permanent), not killed
+
+
+class CrashingTicker(Ticker):
+    async def on_receive(self, message: object) -> object:
+        if message == "crash":
+            raise RuntimeError("crash")
+        return await super().on_receive(message)
+
+
+async def test_timers_are_cancelled_on_restart() -> None:
+    clock = SimClock()
+    async with ActorSystem("t", clock=clock) as system:
+        ref = await system.spawn(CrashingTicker, name="tick")
+        assert clock.pending_timers == 2
+        ref.tell("crash")
+        await clock.quiescent()
+        assert clock.pending_timers == 2  # the old incarnation's timers are gone
+        await clock.sleep(30.0)
+        assert await ref.ask("?") == [10.0, 20.0, 25.0, 30.0]  # no double ticks

@@ -83,11 +83,20 @@ def int_to_trits(value: int, length: int) -> Trits:
 
 
 def add_int(trits: Trits, n: int) -> Trits:
-    """``trits + n`` modulo 3^len (n >= 0), as a new array (mam-v0.md §1)."""
+    """``trits + n`` modulo 3^len (n >= 0), as a new array (mam-v0.md §1).
+
+    A ripple-carry add of n's balanced digits: it stops as soon as the digits of n are
+    used up and no carry is left, so small n (key indices, counters) cost a few steps.
+    """
     if n < 0:
         raise ValueError("n must be >= 0")
-    modulus = 3 ** len(trits)
-    total = (trits_value(trits) + n) % modulus
-    if total > (modulus - 1) // 2:
-        total -= modulus
-    return int_to_trits(total, len(trits))
+    out = trits.copy()
+    carry, v, i = 0, n, 0
+    while (v or carry) and i < len(out):
+        digit = ((v + 1) % 3) - 1
+        v = (v - digit) // 3
+        total = int(out[i]) + digit + carry
+        carry = 1 if total > 1 else -1 if total < -1 else 0
+        out[i] = total - 3 * carry
+        i += 1
+    return out

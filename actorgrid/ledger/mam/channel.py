@@ -7,7 +7,7 @@ Follows ``@iota/mam.js`` 1.6.3 ``mam/channel`` exactly, including its state-adva
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal, get_args
 
@@ -29,12 +29,13 @@ class ChannelState:
 
     ``start`` is the key index of the current tree's first leaf, ``count`` / ``next_count``
     the leaves of the current / next tree, ``index`` the leaf position inside the current
-    tree; ``side_key`` is stored padded to 81 trytes (restricted mode only).
+    tree; ``side_key`` is stored padded to 81 trytes (restricted mode only). Neither the
+    seed nor the side key appears in ``repr``.
     """
 
-    seed: str
+    seed: str = field(repr=False)
     mode: Mode
-    side_key: str | None
+    side_key: str | None = field(repr=False)
     security: int
     start: int = 0
     count: int = 1

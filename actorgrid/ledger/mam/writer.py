@@ -16,12 +16,14 @@ import logging
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from ._trinary import is_trytes
 from .channel import MamMessage, create_message
 from .errors import MamError
 from .payload import GOODBYE, HELLO, encode_command
 from .store import MamChannelStore, MamStoreError, PublishStatus, StoredMessage, copy_state
 
 DEFAULT_TAG = "ACTORGRID9MAM"
+MAX_PAYLOAD_TRYTES = 2187 * 32  # what one PublishRequest may carry (ledger.messages)
 log = logging.getLogger(__name__)
 
 
@@ -53,6 +55,8 @@ class MamWriter:
         *,
         tag: str = DEFAULT_TAG,
     ) -> None:
+        if not is_trytes(tag) or len(tag) > 27:
+            raise MamPublishError("tag must be at most 27 trytes")
         self.store = store
         self.channel_id = channel_id
         self.tag = tag
@@ -85,6 +89,12 @@ class MamWriter:
             after = copy_state(before)
             # Signing costs milliseconds of CPU: keep it off the event loop.
             msg: MamMessage = await asyncio.to_thread(create_message, after, message)
+            if len(msg.payload) > MAX_PAYLOAD_TRYTES:
+                # Not persisted, so the leaf stays unused (this signature never leaves).
+                raise MamPublishError(
+                    f"message too long: payload of {len(msg.payload)} trytes exceeds "
+                    f"{MAX_PAYLOAD_TRYTES}"
+                )
             record = self.store.record_message(
                 self.channel_id,
                 before,

@@ -199,3 +199,14 @@ def test_sponge_loops_backends_agree(state: list[int], data: list[int]) -> None:
         s = s2.copy()
         assert backend.unmask(s, cipher, 27) == trits.tobytes()
         assert (s == s1).all()
+
+
+@given(trit_lists, st.integers(0, 10**15))
+@settings(max_examples=30)
+def test_add_int_on_a_seed_matches_integer_arithmetic(trits: list[int], n: int) -> None:
+    t = np.array(trits, dtype=np.int8)
+    modulus = 3**243
+    expected = (trits_value(t) + n) % modulus
+    if expected > modulus // 2:
+        expected -= modulus
+    assert trits_value(add_int(t, n)) == expected

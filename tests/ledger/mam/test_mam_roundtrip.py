@@ -172,3 +172,8 @@ def test_side_key_rules() -> None:
     generated = create_channel(SEED, 1, "restricted")
     assert generated.side_key is not None and len(generated.side_key) == 81
     assert create_channel(SEED, 1, "restricted", "MYKEY").side_key == "MYKEY".ljust(81, "9")
+
+
+def test_repr_does_not_leak_seed_or_side_key() -> None:
+    state = create_channel(SEED, 1, "restricted", "TOPSECRETKEY")
+    assert SEED not in repr(state) and "TOPSECRETKEY" not in repr(state)

@@ -166,3 +166,19 @@ async def test_ledger_publisher_sends_publish_requests() -> None:
     ledger.refuse = True
     with pytest.raises(MamPublishError):
         await publish("A" * 81, "PAYLOAD", "MAM", "key-2")
+
+
+async def test_too_long_message_is_refused_without_using_a_leaf() -> None:
+    from actorgrid.ledger.mam import MamPublishError
+    from actorgrid.ledger.mam.writer import MAX_PAYLOAD_TRYTES
+
+    store = MamChannelStore()
+    store.create_channel("c", mode="public", security=1)
+    publisher = RecordingPublisher()
+    writer = MamWriter(store, "c", publisher)
+    with pytest.raises(MamPublishError, match="too long"):
+        await writer.write("A" * MAX_PAYLOAD_TRYTES)
+    assert store.messages("c") == [] and publisher.sent == []
+    assert (await writer.write("SHORT")).key_index == 0
+    with pytest.raises(MamPublishError):
+        MamWriter(store, "c", publisher, tag="lowercase")
