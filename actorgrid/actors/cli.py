@@ -33,6 +33,14 @@ def add_parser(subparsers: Any) -> None:
         "--clock", choices=("sim", "wall"), help="simulated (fast) or wall-clock (live) time"
     )
     demo.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        metavar="X",
+        help="run the clock X times faster than real time (e.g. --clock wall --speed 60: "
+        "a 15-minute slot every 15 s)",
+    )
+    demo.add_argument(
         "--no-ledger",
         action="store_true",
         help="books-only payments, no tangle and no MAM (for a quick look at the market)",
@@ -90,7 +98,12 @@ def main_demo(args: argparse.Namespace) -> int:
         print(f"actorgrid demo: invalid config: {exc}", file=sys.stderr)
         return 2
     mam_every = max(0, args.mam_every)
-    spec = grid_spec_from_config(config, clock=args.clock, mam_every=max(1, mam_every))
+    if not args.speed > 0:
+        print("actorgrid demo: --speed must be > 0", file=sys.stderr)
+        return 2
+    spec = grid_spec_from_config(
+        config, clock=args.clock, mam_every=max(1, mam_every), speed=args.speed
+    )
     if args.ledger_dir:
         spec = replace(spec, ledger=replace(spec.ledger, db_path=args.ledger_dir))
     if args.no_ledger:

@@ -24,18 +24,22 @@ def grid_spec_from_config(
     clock: str | None = None,
     mam_every: int = 8,
     retry_s: float | None = None,
+    speed: float = 1.0,
 ) -> GridSpec:
     """The run's view of ``config``; ``clock`` overrides ``grid.clock``.
 
     Timing: producers wait ``grid.reading_grace_s`` for late readings; the grid waits twice
     that for reports (so a producer's grace window always ends first); senders retransmit
-    every ``retry_s`` (default: a third of the reading grace, at least 1 s).
+    every ``retry_s`` (default: a third of the reading grace, at least 1 s). ``speed`` runs
+    the clock that many times faster than real time (all of these scale with it).
     """
-    grace = config.grid.reading_grace_s
+    if not speed > 0:
+        raise ValueError(f"speed: must be > 0, got {speed}")
+    grace = config.grid.reading_grace_s / speed
     timing = TimingSpec(
         producer_grace_s=grace,
-        grid_grace_s=max(2 * grace, grace + 1.0),
-        retry_s=retry_s if retry_s is not None else max(1.0, grace / 3),
+        grid_grace_s=max(2 * grace, grace + 1.0 / speed),
+        retry_s=retry_s if retry_s is not None else max(1.0 / speed, grace / 3),
     )
     ledger = LedgerSpec(
         enabled=True,
@@ -66,6 +70,7 @@ def grid_spec_from_config(
         timing=timing,
         ledger=ledger,
         clock=clock or config.grid.clock,
+        speed=speed,
         raw=config,
     )
 

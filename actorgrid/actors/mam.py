@@ -64,7 +64,10 @@ class MamStreams:
         return {e: w.side_key or "" for e, w in self.writers.items()}
 
     async def flush(self) -> int:
-        """Write every non-empty buffer as one MAM message; returns how many were written."""
+        """Re-submit what the ledger has not accepted yet, then write every non-empty buffer
+        as one MAM message; returns how many were written."""
+        for pending in self.writers.values():
+            await pending.resubmit_pending()
         count = 0
         for entity, records in list(self.buffers.items()):
             writer = self.writers.get(entity)

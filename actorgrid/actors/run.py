@@ -151,7 +151,7 @@ async def run_grid(
     progress: Callable[[SlotResult], None] | None = None,
     faults: Sequence[Fault] = (),
     profiles: dict[str, Profile] | None = None,
-    settle_timeout_s: float = 3600.0,
+    settle_timeout_s: float = 900.0,
     grid_id: str = "grid",
 ) -> RunResults:
     """Run ``spec`` to the end and return its results (see the module docstring).
@@ -271,12 +271,29 @@ def is_settled(env: RunEnv) -> bool:
     return all(r.confirmed or r.failed for r in store.grid.transfers.values())
 
 
+def _unsettled(env: RunEnv) -> str:
+    """What is still open (for the error message)."""
+    store = env.store
+    open_transfers = [r.key for r in store.grid.transfers.values() if not (r.confirmed or r.failed)]
+    open_payments = [
+        p.key
+        for b in store.consumers.values()
+        for p in b.payments.values()
+        if not (p.confirmed or p.failed)
+    ]
+    return (
+        f"{len(store.waiting)} entities with unacknowledged messages, "
+        f"{len(open_payments)} consumer payments and {len(open_transfers)} grid transfers "
+        "not confirmed by the ledger"
+    )
+
+
 async def _settled(env: RunEnv, clock: Clock, timeout_s: float) -> None:
     """Wait (advancing the clock in retry steps) until :func:`is_settled`."""
     deadline = time.monotonic() + timeout_s
     while not is_settled(env):
         if time.monotonic() > deadline:
-            raise RunError("settlement did not finish in time")
+            raise RunError(f"settlement did not finish in {timeout_s:.0f} s: {_unsettled(env)}")
         if isinstance(clock, SimClock):
             await clock.quiescent()
             if is_settled(env):

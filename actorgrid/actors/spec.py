@@ -99,6 +99,7 @@ class GridSpec:
     ledger: LedgerSpec = field(default_factory=LedgerSpec)
     clock: str = "sim"
     payout_every: int = 1  # slots per payout transfer (statements are always per slot)
+    speed: float = 1.0  # clock runs this many times faster than the slots' real time
     raw: Any = None  # the original config object, for the market functions that want it
 
     @property
@@ -108,8 +109,8 @@ class GridSpec:
 
     @property
     def slot_s(self) -> float:
-        """Slot length in seconds."""
-        return self.slot_minutes * 60.0
+        """Slot length in seconds of the run's clock (real slot length / ``speed``)."""
+        return self.slot_minutes * 60.0 / self.speed
 
     @property
     def sources(self) -> tuple[tuple[ProducerSpec, SourceSpec], ...]:

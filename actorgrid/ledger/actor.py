@@ -90,8 +90,9 @@ class LedgerConfig:
     ``node`` builds the node client in ``on_start`` (e.g. ``lambda:
     NodeClient.connect("http://127.0.0.1:14265")`` or ``lambda:
     NodeClient(Iota(EmbeddedAdapter(node)))``). ``fault`` is a test hook called with a point
-    name (``"planned"``, ``"signed"``, ``"attached"``, ``"broadcast"``) and the bundle id; raising
-    there simulates a crash at that point.
+    name (``"planned"``, ``"signed"``, ``"attached"``, ``"broadcast"``, ``"promoted"``) and the
+    bundle id; raising there simulates a crash at that point. ``promote=False`` always reattaches
+    an unconfirmed bundle instead of promoting it.
     """
 
     journal_path: str
@@ -106,6 +107,7 @@ class LedgerConfig:
     poll_interval_s: float = 1.0
     reattach_after_s: float = 20.0
     tag: str = "ACTORGRID"
+    promote: bool = True
     node_inline: bool = False
     fault: Callable[[str, int], None] | None = None
 
@@ -449,11 +451,12 @@ class LedgerActor(Actor):
             if tail not in bundle.tails:
                 await io.db(Journal.add_attachment, bundle.id, tail, time.time())
         consistent = False
-        if bundle.tails:
+        if bundle.tails and self.config.promote:
             consistent = await io.node(NodeClient.consistent, [bundle.tails[-1]])
         if consistent:
             await self._promote(bundle.tails[-1])
             self._last_attach[bundle.id] = self.ctx.clock.now()
+            self._fault("promoted", bundle.id)
         else:
             await self._attach(bundle)
 

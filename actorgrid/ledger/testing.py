@@ -48,9 +48,7 @@ def funded_node(
 
 def embedded_client(node: TangleNode) -> NodeClient:
     """A :class:`NodeClient` talking to ``node`` in-process through PyOTA."""
-    from iota import StrictIota
-
-    return NodeClient(StrictIota(EmbeddedAdapter(node)))
+    return NodeClient.connect(EmbeddedAdapter(node))
 
 
 class EventBox:

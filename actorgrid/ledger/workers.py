@@ -14,6 +14,7 @@ results are plain data (:class:`BundlePlan`, lists of tryte strings).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import multiprocessing
 import os
@@ -260,6 +261,12 @@ def attach_bundle(trytes: Sequence[str], trunk: str, branch: str, mwm: int) -> A
     return AttachedBundle(tuple(out), previous)
 
 
+def _lower_priority() -> None:
+    """Worker initializer: lower the CPU priority of signing/PoW processes."""
+    with contextlib.suppress(OSError):
+        os.nice(10)
+
+
 def _warm_up() -> int:
     """Import the heavy modules in a worker so the first real job does not pay for it."""
     import iota  # noqa: F401
@@ -286,7 +293,10 @@ class LedgerWorkers:
         self._executor: Executor
         if kind == "process":
             ctx = multiprocessing.get_context("spawn")
-            self._executor = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+            # Niced workers: on a busy machine the OS runs the event loop's process first.
+            self._executor = ProcessPoolExecutor(
+                max_workers=workers, mp_context=ctx, initializer=_lower_priority
+            )
         else:
             self._executor = ThreadPoolExecutor(workers, thread_name_prefix="ledger-worker")
         self._workers = workers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 from grid_helpers import tiny_grid
@@ -143,3 +144,19 @@ def test_lost_messages_are_resent_until_acknowledged(monkeypatch: pytest.MonkeyP
     assert dropped > spec.slots * spec.devices
     check_invariants(lossy_run, spec)
     assert lossy_run.slots == clean.slots
+
+
+def test_wall_clock_runs_the_same_grid_live() -> None:
+    from actorgrid.runtime import WallClock
+
+    spec = tiny_grid(slots=3, consumers=2, producers=1)
+    fast = replace(
+        spec,
+        speed=spec.slot_minutes * 60 / 0.2,  # a slot every 0.2 s of real time
+        timing=replace(spec.timing, producer_grace_s=0.05, grid_grace_s=0.1, retry_s=0.05),
+    )
+    live = asyncio.run(asyncio.wait_for(run_grid(fast, clock=WallClock()), 30))
+    assert live.clock == "wall"
+    assert live.wall_s >= 3 * 0.2
+    check_invariants(live, fast)
+    assert live.slots == run(spec).slots  # same figures as on the simulated clock

@@ -1,0 +1,249 @@
+"""Ledger benchmark: hot-path isolation and throughput at MWM 9 (one JSON object, last line).
+
+Phases, all in this run, against one tangle node in a separate process (HTTP, like a grid-owned
+node):
+
+* ``idle``  - a metering actor handles a 1 ms timer; no ledger work;
+* ``busy``  - the same while the ledger actor is saturated with transfers, signing and PoW on a
+  ``spawn`` process pool (our design);
+* ``naive`` - the same with the identical ledger work on an in-process thread.
+
+Latency = how late the meter's 1 ms timer message is handled (p50/p99/max, ms). Throughput:
+value bundles/s and payments/s during ``busy`` (batching on), and the PoW rate achieved there
+(transactions/s) against raw libccurl measured in this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from actorgrid.ledger.actor import LedgerActor, LedgerConfig
+from actorgrid.ledger.messages import TransferConfirmed, TransferFailed, TransferRequest
+from actorgrid.ledger.node_client import NodeClient
+from actorgrid.ledger.testing import EventBox, Inbox, test_seed
+from actorgrid.ledger.workers import WorkerKind
+from actorgrid.runtime import Actor, ActorSystem
+
+PAYER = test_seed("bench-payer")
+PAYEE = test_seed("bench-payee")
+TICK_S = 0.001
+
+
+@dataclass(frozen=True, slots=True)
+class _Tick:
+    due: float
+
+
+class Meter(Actor):
+    """A metering actor whose hot path is a 1 ms timer; records how late each tick is handled."""
+
+    def __init__(self, lateness: list[float]) -> None:
+        self.lateness = lateness
+        self.recording = False
+
+    async def on_start(self) -> None:
+        self._arm()
+
+    def _arm(self) -> None:
+        self.ctx.schedule_once(TICK_S, _Tick(time.perf_counter() + TICK_S))
+
+    async def on_receive(self, message: object) -> object:
+        if isinstance(message, _Tick):
+            if self.recording:
+                self.lateness.append((time.perf_counter() - message.due) * 1000.0)
+            self._arm()
+        elif message == "record":
+            self.recording = True
+        elif message == "stop":
+            self.recording = False
+        return None
+
+
+@dataclass
+class Phase:
+    lateness: list[float] = field(default_factory=list)
+    bundles: int = 0
+    payments: int = 0
+    transactions: int = 0
+    window_s: float = 0.0
+
+
+def stats(values: list[float]) -> dict[str, float]:
+    """p50 / p99 / max of ``values`` (ms)."""
+    ordered = sorted(values)
+    if not ordered:
+        return {"p50": float("nan"), "p99": float("nan"), "max": float("nan"), "n": 0}
+    p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+    return {
+        "p50": statistics.median(ordered),
+        "p99": p99,
+        "max": ordered[-1],
+        "n": len(ordered),
+    }
+
+
+def _serve_node(conn: Connection, mwm: int, funding: int) -> None:
+    """Child process: an HTTP tangle node, funded genesis, confirm on every store."""
+    from actorgrid.ledger.node import start_server
+    from actorgrid.ledger.testing import funded_node
+
+    async def main() -> None:
+        node = funded_node({PAYER: funding}, mwm=mwm)
+        server = await start_server(node, "127.0.0.1", 0)
+        conn.send(server.url)
+        await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # until told to stop
+        await server.close()
+        node.close()
+
+    asyncio.run(main())
+
+
+async def run_phase(
+    url: str, kind: WorkerKind | None, duration: float, mwm: int, batch: int, tmp: Path
+) -> Phase:
+    """One measurement phase (``kind=None``: idle)."""
+    phase = Phase()
+    box = EventBox()
+    async with ActorSystem(f"bench-{kind or 'idle'}") as system:
+        meter = await system.spawn(lambda: Meter(phase.lateness), name="meter")
+        feeder: asyncio.Task[None] | None = None
+        if kind is not None:
+            config = LedgerConfig(
+                journal_path=str(tmp / f"journal-{kind}.db"),
+                node=lambda: NodeClient.connect(url),
+                wallets={"payer": PAYER, "payee": PAYEE},
+                mwm=mwm,
+                workers=kind,
+                max_workers=1,
+                max_batch=batch,
+                poll_interval_s=0.05,
+            )
+            inbox = await system.spawn(lambda: Inbox(box), name="inbox")
+            ledger = await system.spawn(lambda: LedgerActor(config), name="ledger")
+            feeder = asyncio.create_task(feed(ledger, inbox.path, box, batch, kind))
+            # wait until the first bundle is done so the pipeline is in steady state
+            await box.wait_for(lambda ev: bool(ev), 600)
+        confirmed_before = len(box.of_type(TransferConfirmed))
+        start = time.perf_counter()
+        meter.tell("record")
+        await asyncio.sleep(duration)
+        meter.tell("stop")
+        phase.window_s = time.perf_counter() - start
+        if feeder is not None:
+            feeder.cancel()
+            confirmed = box.of_type(TransferConfirmed)[confirmed_before:]
+            phase.payments = len(confirmed)
+            phase.bundles = len({c.bundle_hash for c in confirmed})
+            # outputs + 2 input transactions (security 2) + 1 remainder per bundle
+            phase.transactions = phase.payments + 3 * phase.bundles
+            assert not box.of_type(TransferFailed), box.of_type(TransferFailed)[:3]
+    return phase
+
+
+async def feed(ledger: Any, reply_to: str, box: EventBox, batch: int, tag: str) -> None:
+    """Keep about two bundles' worth of transfers queued at the ledger."""
+    sent = 0
+    payee_address = "PAYEE" + "9" * 76
+    while True:
+        done = len(box.events)
+        while sent - done < 2 * batch:
+            req = TransferRequest("payer", payee_address, 1, f"m{sent}", f"{tag}-{sent}", reply_to)
+            await ledger.ask(req, timeout=30)
+            sent += 1
+        await box.wait_for(_more_than(done), 600)
+
+
+def _more_than(n: int) -> Callable[[list[object]], bool]:
+    return lambda events: len(events) > n
+
+
+def raw_pow_rate(mwm: int, n: int) -> float:
+    """Transactions/s of bare libccurl PoW at ``mwm`` in this process."""
+    from actorgrid.ledger.node._ccurl import attach_transaction
+
+    base = "9" * 2592 + "RAW" + "9" * 78
+    start = time.perf_counter()
+    for i in range(n):
+        attach_transaction(base[:2592] + f"{chr(65 + i % 26)}" + base[2593:], mwm)
+    return n / (time.perf_counter() - start)
+
+
+async def run_all(args: argparse.Namespace, url: str, tmp: Path) -> dict[str, Any]:
+    idle = await run_phase(url, None, args.duration, args.mwm, args.batch, tmp)
+    busy = await run_phase(url, "process", args.duration, args.mwm, args.batch, tmp)
+    naive = await run_phase(url, "thread", args.duration, args.mwm, args.batch, tmp)
+    s_idle, s_busy, s_naive = stats(idle.lateness), stats(busy.lateness), stats(naive.lateness)
+    raw = raw_pow_rate(args.mwm, args.raw_pow)
+    pow_rate = busy.transactions / busy.window_s
+    return {
+        "bench": "ledger",
+        "mwm": args.mwm,
+        "batch": args.batch,
+        "duration_s": args.duration,
+        "p50_idle_ms": s_idle["p50"],
+        "p99_idle_ms": s_idle["p99"],
+        "max_idle_ms": s_idle["max"],
+        "p50_busy_ms": s_busy["p50"],
+        "p99_busy_ms": s_busy["p99"],
+        "max_busy_ms": s_busy["max"],
+        "p50_naive_ms": s_naive["p50"],
+        "p99_naive_ms": s_naive["p99"],
+        "max_naive_ms": s_naive["max"],
+        "p99_busy_over_naive": s_busy["p99"] / s_naive["p99"],
+        "p99_busy_over_idle": s_busy["p99"] / s_idle["p99"],
+        "target_busy_over_naive_max": 0.2,
+        "target_busy_over_idle_max": 5.0,
+        "bundles_per_s": busy.bundles / busy.window_s,
+        "payments_per_s": busy.payments / busy.window_s,
+        "payments_per_bundle": busy.payments / busy.bundles if busy.bundles else 0.0,
+        "naive_payments_per_s": naive.payments / naive.window_s,
+        "ledger_pow_tx_per_s": pow_rate,
+        "raw_libccurl_tx_per_s": raw,
+        "pow_rate_vs_raw": pow_rate / raw,
+        "cpus": os.cpu_count(),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--duration", type=float, default=6.0, help="seconds per phase")
+    parser.add_argument("--mwm", type=int, default=9)
+    parser.add_argument("--batch", type=int, default=16, help="max payments per bundle")
+    parser.add_argument("--raw-pow", type=int, default=30, help="transactions for raw PoW")
+    args = parser.parse_args()
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=_serve_node, args=(child, args.mwm, 10**12), daemon=True)
+    proc.start()
+    try:
+        url = parent.recv()
+        with tempfile.TemporaryDirectory() as tmp:
+            result = asyncio.run(run_all(args, url, Path(tmp)))
+    finally:
+        parent.send("stop")
+        proc.join(10)
+    for key in ("idle", "busy", "naive"):
+        print(
+            f"{key:5}: p50 {result[f'p50_{key}_ms']:.3f} ms  p99 {result[f'p99_{key}_ms']:.3f} ms"
+            f"  max {result[f'max_{key}_ms']:.3f} ms",
+            file=sys.stderr,
+        )
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
