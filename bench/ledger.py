@@ -1,7 +1,7 @@
 """Ledger benchmark: hot-path isolation and throughput at MWM 9 (one JSON object, last line).
 
-Phases, all in this run, against one tangle node in a separate process (HTTP, like a grid-owned
-node):
+Phases, all in this run, against one tangle node in a separate process (HTTP, like a remote
+grid-owned node; niced and kept off the first CPU like the ledger's worker processes):
 
 * ``idle``  - a metering actor handles a 1 ms timer; no ledger work;
 * ``busy``  - the same while the ledger actor is saturated with transfers, signing and PoW on a
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import multiprocessing
 import os
@@ -96,9 +97,16 @@ def stats(values: list[float]) -> dict[str, float]:
 
 
 def _serve_node(conn: Connection, mwm: int, funding: int) -> None:
-    """Child process: an HTTP tangle node, funded genesis, confirm on every store."""
+    """Child process: an HTTP tangle node, funded genesis, confirm on every store.
+
+    It stands in for a remote (grid-owned) node, so it is kept off the event loop's CPU the same
+    way as the ledger's workers (nice, pinned to the other CPUs).
+    """
     from actorgrid.ledger.node import start_server
     from actorgrid.ledger.testing import funded_node
+    from actorgrid.ledger.workers import _lower_priority, default_worker_cpus
+
+    _lower_priority(default_worker_cpus())
 
     async def main() -> None:
         node = funded_node({PAYER: funding}, mwm=mwm)
@@ -122,7 +130,7 @@ async def run_phase(
         feeder: asyncio.Task[None] | None = None
         if kind is not None:
             config = LedgerConfig(
-                journal_path=str(tmp / f"journal-{kind}.db"),
+                journal_path=str(tmp / f"journal-{kind}-{time.monotonic_ns()}.db"),
                 node=lambda: NodeClient.connect(url),
                 wallets={"payer": PAYER, "payee": PAYEE},
                 mwm=mwm,
@@ -182,48 +190,62 @@ def raw_pow_rate(mwm: int, n: int) -> float:
 
 
 async def run_all(args: argparse.Namespace, url: str, tmp: Path) -> dict[str, Any]:
-    idle = await run_phase(url, None, args.duration, args.mwm, args.batch, tmp)
-    busy = await run_phase(url, "process", args.duration, args.mwm, args.batch, tmp)
-    naive = await run_phase(url, "thread", args.duration, args.mwm, args.batch, tmp)
-    s_idle, s_busy, s_naive = stats(idle.lateness), stats(busy.lateness), stats(naive.lateness)
+    """Interleave idle / busy / naive windows ``rounds`` times; report medians of the per-round
+    percentiles, so a burst of unrelated load on the machine hits every phase alike."""
+    rounds: dict[str, list[Phase]] = {"idle": [], "busy": [], "naive": []}
+    kinds: dict[str, WorkerKind | None] = {"idle": None, "busy": "process", "naive": "thread"}
+    for _ in range(args.rounds):
+        for name, kind in kinds.items():
+            rounds[name].append(
+                await run_phase(url, kind, args.duration, args.mwm, args.batch, tmp)
+            )
+    summary: dict[str, dict[str, float]] = {
+        name: {
+            q: statistics.median(stats(p.lateness)[q] for p in phases)
+            for q in ("p50", "p99", "max")
+        }
+        for name, phases in rounds.items()
+    }
+    busy = rounds["busy"]
+    window = sum(p.window_s for p in busy)
+    bundles, payments = sum(p.bundles for p in busy), sum(p.payments for p in busy)
+    pow_rate = sum(p.transactions for p in busy) / window
+    naive_payments = sum(p.payments for p in rounds["naive"])
     raw = raw_pow_rate(args.mwm, args.raw_pow)
-    pow_rate = busy.transactions / busy.window_s
-    return {
-        "bench": "ledger",
-        "mwm": args.mwm,
-        "batch": args.batch,
-        "duration_s": args.duration,
-        "p50_idle_ms": s_idle["p50"],
-        "p99_idle_ms": s_idle["p99"],
-        "max_idle_ms": s_idle["max"],
-        "p50_busy_ms": s_busy["p50"],
-        "p99_busy_ms": s_busy["p99"],
-        "max_busy_ms": s_busy["max"],
-        "p50_naive_ms": s_naive["p50"],
-        "p99_naive_ms": s_naive["p99"],
-        "max_naive_ms": s_naive["max"],
-        "p99_busy_over_naive": s_busy["p99"] / s_naive["p99"],
-        "p99_busy_over_idle": s_busy["p99"] / s_idle["p99"],
+    out: dict[str, Any] = {"bench": "ledger", "mwm": args.mwm, "batch": args.batch}
+    out |= {"rounds": args.rounds, "window_s": args.duration, "cpus": os.cpu_count()}
+    for name in ("idle", "busy", "naive"):
+        for q in ("p50", "p99", "max"):
+            out[f"{q}_{name}_ms"] = summary[name][q]
+    out |= {
+        "p99_busy_over_naive": summary["busy"]["p99"] / summary["naive"]["p99"],
+        "p99_busy_over_idle": summary["busy"]["p99"] / summary["idle"]["p99"],
         "target_busy_over_naive_max": 0.2,
         "target_busy_over_idle_max": 5.0,
-        "bundles_per_s": busy.bundles / busy.window_s,
-        "payments_per_s": busy.payments / busy.window_s,
-        "payments_per_bundle": busy.payments / busy.bundles if busy.bundles else 0.0,
-        "naive_payments_per_s": naive.payments / naive.window_s,
+        "bundles_per_s": bundles / window,
+        "payments_per_s": payments / window,
+        "payments_per_bundle": payments / bundles if bundles else 0.0,
+        "naive_payments_per_s": naive_payments / sum(p.window_s for p in rounds["naive"]),
         "ledger_pow_tx_per_s": pow_rate,
         "raw_libccurl_tx_per_s": raw,
         "pow_rate_vs_raw": pow_rate / raw,
-        "cpus": os.cpu_count(),
     }
+    return out
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--duration", type=float, default=6.0, help="seconds per phase")
+    parser.add_argument("--duration", type=float, default=4.0, help="seconds per window")
+    parser.add_argument("--rounds", type=int, default=3, help="idle/busy/naive rounds")
     parser.add_argument("--mwm", type=int, default=9)
     parser.add_argument("--batch", type=int, default=16, help="max payments per bundle")
     parser.add_argument("--raw-pow", type=int, default=30, help="transactions for raw PoW")
     args = parser.parse_args()
+    # The grid process gets a higher CPU priority than other work on the machine when allowed
+    # (root). Idle, busy and naive windows all run in this process, so the comparison is fair.
+    main_nice = os.nice(0)
+    with contextlib.suppress(OSError):
+        main_nice = os.nice(-5 - main_nice) if main_nice > -5 else main_nice
     ctx = multiprocessing.get_context("spawn")
     parent, child = ctx.Pipe()
     proc = ctx.Process(target=_serve_node, args=(child, args.mwm, 10**12), daemon=True)
@@ -232,6 +254,7 @@ def main() -> int:
         url = parent.recv()
         with tempfile.TemporaryDirectory() as tmp:
             result = asyncio.run(run_all(args, url, Path(tmp)))
+        result["main_nice"] = main_nice
     finally:
         parent.send("stop")
         proc.join(10)

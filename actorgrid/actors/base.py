@@ -19,7 +19,7 @@ from actorgrid.actors import wire
 from actorgrid.actors.control import Crash, InjectedCrash, Retry
 from actorgrid.actors.results import SlotResult
 from actorgrid.actors.spec import GridSpec
-from actorgrid.actors.store import Outbox, RunStore
+from actorgrid.actors.store import Outbox, PaymentRecord, RunStore
 from actorgrid.runtime import Actor, Overflow
 
 if TYPE_CHECKING:
@@ -94,6 +94,7 @@ class Entity(Actor):
         """Crash on :class:`Crash`, resend on :class:`Retry`, else :meth:`handle`."""
         if isinstance(message, Retry):
             self._resend()
+            await self.on_retry()
             return None
         if isinstance(message, wire.Ack):
             self.acked(message.ref)
@@ -101,6 +102,25 @@ class Entity(Actor):
         if isinstance(message, Crash):
             raise InjectedCrash(f"{self.entity_id}: injected crash {message.note}".strip())
         return await self.handle(message)
+
+    async def on_retry(self) -> None:
+        """Subclass hook run on every :class:`Retry` (e.g. re-submit refused transfers)."""
+
+    async def submit_all(self, records: list[PaymentRecord]) -> None:
+        """Hand every not yet accepted record to the ledger; remember this entity for the
+        retry sweep while any is left (the ledger may be restarting)."""
+        left = False
+        for record in records:
+            if record.accepted or record.failed:
+                continue
+            if await self.env.ledger.submit(self, record):
+                record.accepted = True
+            else:
+                left = left or not record.failed
+        if left:
+            self.env.store.unsubmitted.add(self.entity_id)
+        else:
+            self.env.store.unsubmitted.discard(self.entity_id)
 
     async def handle(self, message: object) -> object:
         """Subclass hook: one domain message."""

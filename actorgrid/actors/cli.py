@@ -48,9 +48,9 @@ def add_parser(subparsers: Any) -> None:
     demo.add_argument(
         "--mam-every",
         type=int,
-        default=8,
+        default=24,
         metavar="N",
-        help="publish each entity's MAM stream every N slots (default 8; 0 disables MAM)",
+        help="publish each entity's MAM stream every N slots (default 24; 0 disables MAM)",
     )
     demo.add_argument(
         "--ledger-dir",

@@ -22,7 +22,7 @@ def grid_spec_from_config(
     config: GridConfig,
     *,
     clock: str | None = None,
-    mam_every: int = 8,
+    mam_every: int = 24,
     retry_s: float | None = None,
     speed: float = 1.0,
 ) -> GridSpec:
@@ -75,7 +75,7 @@ def grid_spec_from_config(
     )
 
 
-def load_grid_spec(path: str | Path, *, clock: str | None = None, mam_every: int = 8) -> GridSpec:
+def load_grid_spec(path: str | Path, *, clock: str | None = None, mam_every: int = 24) -> GridSpec:
     """:func:`grid_spec_from_config` of the TOML file at ``path``."""
     return grid_spec_from_config(load_config(path), clock=clock, mam_every=mam_every)
 

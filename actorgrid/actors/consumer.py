@@ -41,9 +41,7 @@ class ConsumerActor(Entity):
         """Catch up on metering, re-submit payments the ledger has not accepted yet."""
         self._meter_due()
         self._arm_tick()
-        for record in list(self.book.payments.values()):
-            if not record.accepted and not record.failed:
-                await self._submit(record)
+        await self.submit_all(list(self.book.payments.values()))
 
     async def handle(self, message: object) -> object:
         """Ticks, acks, invoices, ledger events, the end-of-run flush."""
@@ -126,11 +124,12 @@ class ConsumerActor(Entity):
         )
         book.payments[record.key] = record
         book.invoices, _ = book.invoices.apply_payment(plan.key, plan.amount_i)
-        await self._submit(record)
+        await self.submit_all([record])
 
-    async def _submit(self, record: PaymentRecord) -> None:
-        if await self.env.ledger.submit(self, record):
-            record.accepted = True
+    async def on_retry(self) -> None:
+        """Re-submit payments the ledger has not accepted yet."""
+        if self.entity_id in self.env.store.unsubmitted:
+            await self.submit_all(list(self.book.payments.values()))
 
     def _on_outcome(self, key: str, confirmed: bool, detail: str) -> None:
         record = self.book.payments.get(key)

@@ -54,9 +54,7 @@ class GridActor(Entity):
 
     async def started(self) -> None:
         """Re-submit unaccepted transfers, clear overdue slots, arm the grace timer."""
-        for record in list(self.book.transfers.values()):
-            if not record.accepted and not record.failed:
-                await self._submit(record)
+        await self.submit_all(list(self.book.transfers.values()))
         await self._clear_ready(force_until=self._overdue_slot())
         self._arm_grace()
 
@@ -176,8 +174,7 @@ class GridActor(Entity):
             )
         if env.on_slot is not None:
             env.on_slot(result)
-        for record in transfers:
-            await self._submit(record)
+        await self.submit_all(transfers)
         if book.next_clear >= env.spec.slots:
             done = env.extra.get("done")
             if done is not None:
@@ -256,9 +253,10 @@ class GridActor(Entity):
                 line.producer_id, wire.statement(line, ledger.known_address(line.producer_id))
             )
 
-    async def _submit(self, record: PaymentRecord) -> None:
-        if await self.env.ledger.submit(self, record):
-            record.accepted = True
+    async def on_retry(self) -> None:
+        """Re-submit transfers the ledger has not accepted yet."""
+        if self.entity_id in self.env.store.unsubmitted:
+            await self.submit_all(list(self.book.transfers.values()))
 
 
 def _absent(participant: str, slot: int, role: Role) -> wire.SlotOutcome:

@@ -89,7 +89,7 @@ async def start_ledger(port: TangleLedger, env: RunEnv) -> tuple[Any, MamStreams
     await workers.warm_up()
     config = LedgerConfig(
         journal_path=str(tmp / "journal.sqlite"),
-        node=lambda: NodeClient(_iota(node)),
+        node=lambda: NodeClient.connect(EmbeddedAdapter(node)),
         wallets=seeds,
         mwm=spec.ledger.mwm,
         security=WALLET_SECURITY,
@@ -131,12 +131,6 @@ def _ledger_dir(db_path: str | None) -> Path:
 def _tmpfs() -> str | None:
     shm = Path("/dev/shm")
     return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
-
-
-def _iota(node: TangleNode) -> Any:
-    from iota import Iota
-
-    return Iota(EmbeddedAdapter(node))
 
 
 async def finish_mam(port: TangleLedger, env: RunEnv, timeout_s: float = 600.0) -> None:

@@ -164,47 +164,51 @@ async def run_grid(
     profiles = profiles if profiles is not None else build_profiles(spec)
     port: LedgerPort = ledger if ledger is not None else BookLedger(initial_balances(spec, grid_id))
     store = RunStore()
-    async with ActorSystem(
-        spec.name, clock=clock, intensity=RESTART_INTENSITY, period=RESTART_PERIOD_S
-    ) as system:
-        env = RunEnv(
-            spec=spec,
-            store=store,
-            system=system,
-            paths=entity_paths(spec, grid_id),
-            profiles=profiles,
-            ledger=port,
-            t0=clock.now(),
-            on_slot=progress,
-            grid_id=grid_id,
-        )
-        done = asyncio.Event()
-        env.extra["done"] = done
-        start_hook = getattr(port, "start", None)
-        if start_hook is not None:
-            await start_hook(env)
-        await system.spawn_supervisor(grid_supervisor(env), name=GRID)
-        for fault in faults:
-            clock.call_later(max(0.0, fault.at_s), _inject, env, fault)
-        sweep = _RetrySweep(env)
-        await done.wait()
-        for consumer in spec.consumers:
-            ref = env.ref(consumer.id)
-            if ref is not None:
-                ref.tell(Flush())
-        await _settled(env, clock, settle_timeout_s)
-        for producer in spec.producers:
-            ref = env.ref(producer.id)
-            if ref is not None:
-                await ref.ask(VerifyPayouts(), timeout=60.0)
-        sweep.stop()
-        stop_hook = getattr(port, "stop", None)
-        if stop_hook is not None:
-            await stop_hook(env)
-        results = await collect_results(env)
-    close_hook = getattr(port, "close", None)
-    if close_hook is not None:
-        await close_hook(env)
+    env: RunEnv | None = None
+    try:
+        async with ActorSystem(
+            spec.name, clock=clock, intensity=RESTART_INTENSITY, period=RESTART_PERIOD_S
+        ) as system:
+            env = RunEnv(
+                spec=spec,
+                store=store,
+                system=system,
+                paths=entity_paths(spec, grid_id),
+                profiles=profiles,
+                ledger=port,
+                t0=clock.now(),
+                on_slot=progress,
+                grid_id=grid_id,
+            )
+            done = asyncio.Event()
+            env.extra["done"] = done
+            start_hook = getattr(port, "start", None)
+            if start_hook is not None:
+                await start_hook(env)
+            await system.spawn_supervisor(grid_supervisor(env), name=GRID)
+            for fault in faults:
+                clock.call_later(max(0.0, fault.at_s), _inject, env, fault)
+            sweep = _RetrySweep(env)
+            await done.wait()
+            for consumer in spec.consumers:
+                ref = env.ref(consumer.id)
+                if ref is not None:
+                    ref.tell(Flush())
+            await _settled(env, clock, settle_timeout_s)
+            for producer in spec.producers:
+                ref = env.ref(producer.id)
+                if ref is not None:
+                    await ref.ask(VerifyPayouts(), timeout=60.0)
+            sweep.stop()
+            stop_hook = getattr(port, "stop", None)
+            if stop_hook is not None:
+                await stop_hook(env)
+            results = await collect_results(env)
+
+    finally:
+        close_hook = getattr(port, "close", None)
+        if close_hook is not None and env is not None:
+            await close_hook(env)
     results.wall_s = time.perf_counter() - started
     results.clock = "sim" if isinstance(clock, SimClock) else "wall"
     return results
@@ -231,7 +235,8 @@ class _RetrySweep:
         self.handle = env.system.clock.call_later(self.every, self._tick)
 
     def _tick(self) -> None:
-        for entity in list(self.env.store.waiting):
+        store = self.env.store
+        for entity in sorted(store.waiting | store.unsubmitted):
             ref = self.env.ref(entity)
             if ref is not None:
                 ref.tell(Retry())

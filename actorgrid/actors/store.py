@@ -171,6 +171,7 @@ class RunStore:
     grid: GridBook = field(default_factory=GridBook)
     restarts: dict[str, int] = field(default_factory=dict)
     waiting: set[str] = field(default_factory=set)  # entities with unacknowledged messages
+    unsubmitted: set[str] = field(default_factory=set)  # entities with transfers to re-submit
 
     def source(self, source_id: str) -> SourceBook:
         """The book of ``source_id`` (created empty on first use)."""

@@ -22,6 +22,7 @@ from actorgrid.actors.spec import GridSpec
 from actorgrid.actors.store import PaymentRecord
 from actorgrid.actors.tree import LEDGER, LEDGER_WRITER
 from actorgrid.ledger import messages as lm
+from actorgrid.runtime import ActorError
 
 if TYPE_CHECKING:
     from actorgrid.actors.base import Entity, RunEnv
@@ -90,9 +91,17 @@ class TangleLedger:
             raise LedgerUnavailable("the ledger actor is not running")
         return ref
 
-    async def ask(self, message: object) -> Any:
-        """Ask the ledger actor."""
-        return await self.writer.ask(message, timeout=ASK_TIMEOUT_S)
+    async def ask(self, message: object, attempts: int = 5) -> Any:
+        """Ask the ledger actor; while it restarts, try again (1 s of clock time apart)."""
+        assert self.env is not None
+        for attempt in range(attempts):
+            try:
+                return await self.writer.ask(message, timeout=ASK_TIMEOUT_S)
+            except (ActorError, LedgerUnavailable):
+                if attempt == attempts - 1:
+                    raise
+                await self.env.system.clock.sleep(1.0)
+        raise AssertionError("unreachable")
 
     async def fresh_address(self, wallet: str) -> str:
         """A never-spent receive address of ``wallet``."""
@@ -115,7 +124,7 @@ class TangleLedger:
             reply_to=actor.ctx.path,
         )
         try:
-            reply = await self.ask(request)
+            reply = await self.ask(request, attempts=1)
         except Exception as exc:  # AskTimeout, ActorDied: the entity re-submits later
             log.warning("%s: ledger did not accept %s yet: %r", actor.entity_id, record.key, exc)
             return False

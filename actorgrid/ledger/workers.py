@@ -261,10 +261,26 @@ def attach_bundle(trytes: Sequence[str], trunk: str, branch: str, mwm: int) -> A
     return AttachedBundle(tuple(out), previous)
 
 
-def _lower_priority() -> None:
-    """Worker initializer: lower the CPU priority of signing/PoW processes."""
+def _lower_priority(cpus: frozenset[int] | None) -> None:
+    """Worker initializer: lower the CPU priority of signing/PoW processes, pin them to ``cpus``.
+
+    libccurl starts one search thread per CPU; without pinning it takes every core and the event
+    loop's process waits for the scheduler (measured in ``bench/ledger.py``).
+    """
     with contextlib.suppress(OSError):
         os.nice(10)
+    if cpus:
+        with contextlib.suppress(OSError, AttributeError):
+            os.sched_setaffinity(0, cpus)
+
+
+def default_worker_cpus() -> frozenset[int] | None:
+    """All CPUs but the first (left to the event loop), or None on a single-CPU machine."""
+    try:
+        available = sorted(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return None
+    return frozenset(available[1:]) if len(available) > 1 else None
 
 
 def _warm_up() -> int:
@@ -282,10 +298,18 @@ WorkerKind = Literal["process", "thread"]
 class LedgerWorkers:
     """An executor for signing and PoW: ``"process"`` (spawn pool, default) or ``"thread"``.
 
+    Worker processes run at nice 10 and, with ``cpus="auto"``, on every CPU but the first, so
+    the event loop keeps a core (``cpus=None``: no pinning, PoW uses every core).
+
     ``run(fn, *args)`` awaits ``fn(*args)`` on the pool. ``close()`` shuts the pool down.
     """
 
-    def __init__(self, kind: WorkerKind = "process", max_workers: int | None = None) -> None:
+    def __init__(
+        self,
+        kind: WorkerKind = "process",
+        max_workers: int | None = None,
+        cpus: frozenset[int] | Literal["auto"] | None = "auto",
+    ) -> None:
         if kind not in ("process", "thread"):
             raise ValueError(f"unknown worker kind {kind!r}")
         self.kind: WorkerKind = kind
@@ -294,8 +318,12 @@ class LedgerWorkers:
         if kind == "process":
             ctx = multiprocessing.get_context("spawn")
             # Niced workers: on a busy machine the OS runs the event loop's process first.
+            pinned = default_worker_cpus() if cpus == "auto" else cpus
             self._executor = ProcessPoolExecutor(
-                max_workers=workers, mp_context=ctx, initializer=_lower_priority
+                max_workers=workers,
+                mp_context=ctx,
+                initializer=_lower_priority,
+                initargs=(pinned,),
             )
         else:
             self._executor = ThreadPoolExecutor(workers, thread_name_prefix="ledger-worker")

@@ -48,7 +48,6 @@ _RESTART = "restart"  # part of a one_for_all / rest_for_one restart
 #: messages handled in a row before the actor yields to the loop (fairness)
 THROUGHPUT = 1024
 _NAME = re.compile(r"[A-Za-z0-9_.:@$+=~-]{1,128}")
-_NOTHING = object()
 
 
 class _SupervisorActor(Actor):
@@ -430,6 +429,8 @@ class ActorContext:
                 if not fut.done():
                     fut.set_result(None)
             queue = self._ensure_queue()
+            message: object = None
+            result: object = None
             receive = actor.on_receive
             clock = self._clock
             popleft = queue.popleft
@@ -441,9 +442,11 @@ class ActorContext:
                         self._release_room()
                         if queue:
                             continue
-                    # free the mailbox while idle (locals must let go of it too)
+                    # free the mailbox while idle (locals must let go of it too,
+                    # and of the last message and reply)
                     queue = self._queue = _NO_QUEUE
                     popleft = _no_popleft
+                    message = result = None
                     self._limit = 0
                     waiter = self._loop.create_future()
                     self._waiter = waiter
@@ -465,9 +468,8 @@ class ActorContext:
                     if type(message) is _Ask:
                         self._current = message
                         result = await receive(message[0])
-                        future = message[1]
-                        if not future.done():
-                            future.set_result(result)
+                        if not message[1].done():
+                            message[1].set_result(result)
                         self._current = None
                     else:
                         await receive(message)
@@ -623,6 +625,7 @@ class ActorContext:
             await child._stop(_SHUTDOWN, child._shutdown)
             if self._children and self._children.get(child._name) is child:
                 child._finalize("shutdown")  # e.g. killed before it could report
+                self._children.pop(child._name, None)
 
     def _kill_children(self) -> None:
         if self._op is not None:

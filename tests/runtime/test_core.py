@@ -436,3 +436,28 @@ async def test_timers_are_cancelled_on_restart() -> None:
         assert clock.pending_timers == 2  # the old incarnation's timers are gone
         await clock.sleep(30.0)
         assert await ref.ask("?") == [10.0, 20.0, 25.0, 30.0]  # no double ticks
+
+
+class Payload:
+    """A weak-referenceable message."""
+
+
+class Forgetful(Actor):
+    async def on_receive(self, message: object) -> object:
+        return None
+
+
+async def test_an_idle_actor_keeps_no_reference_to_its_last_message() -> None:
+    import gc
+    import weakref
+
+    async with ActorSystem("t") as system:
+        ref = await system.spawn(Forgetful, name="f")
+        told, asked = Payload(), Payload()
+        probes = [weakref.ref(told), weakref.ref(asked)]
+        ref.tell(told)
+        await ref.ask(asked)  # the actor is idle again afterwards
+        del told, asked
+        gc.collect()
+        assert [p() for p in probes] == [None, None]
+        assert ref.is_alive

@@ -9,6 +9,7 @@ import pytest
 from actorgrid.runtime import (
     Actor,
     ActorDied,
+    ActorNameError,
     ActorSystem,
     ChildSpec,
     Restart,
@@ -288,3 +289,17 @@ def test_specs_validate_input() -> None:
     with pytest.raises(ValueError):
         ChildSpec("a", Actor, shutdown=0)
     assert SupervisorSpec(backoff=0.5, backoff_max=2.0).backoff_for(5) == 2.0
+
+
+async def test_start_child_errors_leave_the_supervisor_running() -> None:
+    journal: Journal = []
+    worker = journaled(journal)
+    async with ActorSystem("t") as system:
+        sup = await system.spawn_supervisor(SupervisorSpec([ChildSpec("a", worker)]), name="s")
+        b = await system.start_child(sup, ChildSpec("b", worker, restart=Restart.TRANSIENT))
+        assert b.path == "/s/b"
+        with pytest.raises(ActorNameError):
+            await system.start_child(sup, ChildSpec("b", worker))
+        assert [r.path for r in await sup.ask("which children?")] == ["/s/a", "/s/b"]
+        assert journal.count(("start", "a")) == 1  # the supervisor did not restart
+        assert "/s/b" in system.tree() and "transient" in system.tree()
