@@ -144,7 +144,8 @@ async def run_phase(
             feeder = asyncio.create_task(feed(ledger, inbox.path, box, batch, kind))
             # wait until the first bundle is done so the pipeline is in steady state
             await box.wait_for(lambda ev: bool(ev), 600)
-        confirmed_before = len(box.of_type(TransferConfirmed))
+        # bundles confirmed (even partly reported) before the window do not count in it
+        before = {c.bundle_hash for c in box.of_type(TransferConfirmed)}
         start = time.perf_counter()
         meter.tell("record")
         await asyncio.sleep(duration)
@@ -152,7 +153,7 @@ async def run_phase(
         phase.window_s = time.perf_counter() - start
         if feeder is not None:
             feeder.cancel()
-            confirmed = box.of_type(TransferConfirmed)[confirmed_before:]
+            confirmed = [c for c in box.of_type(TransferConfirmed) if c.bundle_hash not in before]
             phase.payments = len(confirmed)
             phase.bundles = len({c.bundle_hash for c in confirmed})
             # outputs + 2 input transactions (security 2) + 1 remainder per bundle

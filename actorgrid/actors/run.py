@@ -152,14 +152,16 @@ async def run_grid(
     faults: Sequence[Fault] = (),
     profiles: dict[str, Profile] | None = None,
     settle_timeout_s: float = 900.0,
-    grid_id: str = "grid",
+    grid_id: str | None = None,
 ) -> RunResults:
     """Run ``spec`` to the end and return its results (see the module docstring).
 
     ``ledger`` defaults to a books-only :class:`BookLedger`; pass a
-    :class:`~actorgrid.actors.tangle.TangleLedger` for real payments.
+    :class:`~actorgrid.actors.tangle.TangleLedger` for real payments. ``grid_id`` (default:
+    the grid's name) names the Grid entity, its wallet and its documents.
     """
     started = time.perf_counter()
+    grid_id = grid_id or spec.name
     clock = clock or make_clock(spec.clock)
     profiles = profiles if profiles is not None else build_profiles(spec)
     port: LedgerPort = ledger if ledger is not None else BookLedger(initial_balances(spec, grid_id))

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -56,7 +57,7 @@ from actorgrid.ledger.messages import (
     TransferFailed,
     TransferRequest,
 )
-from actorgrid.ledger.node_client import NodeClient
+from actorgrid.ledger.node_client import NodeClient, NodeError
 from actorgrid.ledger.trytes import address_checksum
 from actorgrid.ledger.wallet import Wallet, plan_batch
 from actorgrid.ledger.workers import (
@@ -227,7 +228,7 @@ class LedgerActor(Actor):
             body=body,
             reply_to=req.reply_to,
         )
-        if not created and (record.kind != RequestKind.TRANSFER or record.body != body):
+        if not created and not _same_request(record, req):
             return RequestRejected(
                 req.idempotency_key,
                 RejectReason.IDEMPOTENCY_CONFLICT,
@@ -253,7 +254,7 @@ class LedgerActor(Actor):
             body=body,
             reply_to=req.reply_to,
         )
-        if not created and (record.kind != RequestKind.PUBLISH or record.body != body):
+        if not created and not _same_request(record, req):
             return RequestRejected(
                 req.idempotency_key,
                 RejectReason.IDEMPOTENCY_CONFLICT,
@@ -267,9 +268,7 @@ class LedgerActor(Actor):
         if wallet is None:
             return RequestRejected("", RejectReason.UNKNOWN_WALLET, name)
         confirmed = await wallet.confirmed_balance()
-        records = await self._require_io().db(Journal.requests, lane=name)
-        open_states = (RequestState.ACCEPTED, RequestState.SIGNED, RequestState.BROADCAST)
-        pending = sum(r.amount for r in records if r.state in open_states)
+        pending = await self._require_io().db(Journal.pending_amount, name)
         return Balance(name, confirmed, pending, confirmed - pending)
 
     async def _status(self, key: str) -> RequestStatus:
@@ -294,10 +293,22 @@ class LedgerActor(Actor):
 
     async def _run_lane(self, lane: str) -> None:
         event = self._wake[lane]
+        backoff = 0.0
         try:
             while True:
                 event.clear()
-                if not await self._step(lane):
+                try:
+                    progressed = await self._step(lane)
+                except (NodeError, OSError) as exc:
+                    # The node is down or refused: the journal holds our place, try again later.
+                    backoff = min(30.0, max(0.5, backoff * 2))
+                    log.warning(
+                        "ledger lane %s: node error, retry in %.1fs: %s", lane, backoff, exc
+                    )
+                    await self.ctx.clock.sleep(backoff)
+                    continue
+                backoff = 0.0
+                if not progressed:
                     await event.wait()
         except asyncio.CancelledError:
             raise
@@ -505,6 +516,15 @@ class LedgerActor(Actor):
         if self._io is None:
             raise RuntimeError("the ledger actor is not running")
         return self._io
+
+
+def _same_request(record: RequestRecord, req: TransferRequest | PublishRequest) -> bool:
+    """Whether a journalled request asks for the same thing (``reply_to`` may differ)."""
+    try:
+        old = decode(record.body)
+    except Exception:
+        return False
+    return type(old) is type(req) and dataclasses.replace(old, reply_to=req.reply_to) == req
 
 
 def _noop() -> None:

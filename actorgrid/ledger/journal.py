@@ -249,6 +249,19 @@ class Journal:
         ).fetchall()
         return sorted(r[0] for r in rows)
 
+    def pending_amount(self, lane: str) -> int:
+        """Sum of the amounts of ``lane``'s requests not yet confirmed or failed."""
+        row = self._db.execute(
+            "SELECT COALESCE(SUM(amount), 0) FROM requests WHERE lane = ? AND state IN (?, ?, ?)",
+            (
+                lane,
+                RequestState.ACCEPTED.value,
+                RequestState.SIGNED.value,
+                RequestState.BROADCAST.value,
+            ),
+        ).fetchone()
+        return int(row[0])
+
     def unnotified(self) -> list[RequestRecord]:
         """Finished (confirmed/failed) requests whose requester has not been told yet."""
         return self._requests_where(

@@ -112,24 +112,35 @@ class Wallet:
         """The wallet's seed (masked in ``repr``)."""
         return self._seed
 
-    async def open(self) -> None:
-        """Discover funded addresses of a wallet the journal has not seen before.
+    async def open(self, gap: int = 5) -> None:
+        """Discover the addresses of a wallet the journal has not seen before (a restored seed).
 
-        Derives addresses from index 0 while they hold a balance or were spent from (a restored
-        seed), and records them; a known wallet is left as it is.
+        Derives addresses from index 0 until ``gap`` consecutive ones are clean (no balance,
+        never spent) and records everything up to the last used one, with its spent flag from
+        the node; a wallet the journal knows is left as it is.
         """
         async with self._lock:
             if await self._io.db(Journal.next_index, self.name) > 0:
                 return
+            found: list[tuple[str, bool]] = []
+            last_used = 0  # index 0 is always recorded (genesis funding lands there)
             index = 0
-            while True:
+            while index - last_used <= gap:
                 address = await self._derive(index)
                 balance = (await self._io.node(NodeClient.balances, [address]))[0]
                 spent = (await self._io.node(NodeClient.were_spent, [address]))[0]
-                if balance == 0 and not spent and index > 0:
-                    return
-                await self._io.db(Journal.record_addresses, self.name, index, [address], [spent])
+                found.append((address, spent))
+                if balance or spent:
+                    last_used = index
                 index += 1
+            keep = found[: last_used + 1]
+            await self._io.db(
+                Journal.record_addresses,
+                self.name,
+                0,
+                [a for a, _ in keep],
+                [s for _, s in keep],
+            )
 
     async def fresh_address(self) -> tuple[int, str]:
         """A never-spent address at a new key index (persisted before it is returned)."""

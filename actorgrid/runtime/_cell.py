@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import types
 from collections import deque
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Generator
 from typing import TYPE_CHECKING, Any
 
 from ._actor import Actor
@@ -162,7 +163,8 @@ class ActorContext:
         self._task: asyncio.Task[None] | None = None
         self._actor: Actor | None = None
         self._exit: object = None
-        self._current: _Ask | None = None
+        #: reply future of the ask being handled (or handed over, not yet started)
+        self._current: asyncio.Future[Any] | None = None
         self._children: dict[str, ActorContext] | None = None
         self._watchers: set[ActorContext] | None = None
         self._watching: set[ActorContext] | None = None
@@ -428,59 +430,84 @@ class ActorContext:
                 self._started = None
                 if not fut.done():
                     fut.set_result(None)
-            queue = self._ensure_queue()
             message: object = None
             result: object = None
+            future: asyncio.Future[Any] | None = None
             receive = actor.on_receive
             clock = self._clock
-            popleft = queue.popleft
+            new_future = self._loop.create_future
+            spin = False  # replied since the last look: spin once before parking
             while True:
-                if not queue:
+                queue = self._queue
+                if queue:
+                    popleft = queue.popleft
+                    batch = len(queue)
+                    if batch > THROUGHPUT:
+                        batch = THROUGHPUT
+                    for _ in range(batch):
+                        message = popleft()
+                        if type(message) is _Ask:
+                            future = self._current = message[1]
+                            result = await receive(message[0])
+                            if not future.done():
+                                future.set_result(result)
+                            self._current = None
+                            spin = True
+                        else:
+                            await receive(message)
+                        if self._attn:
+                            break
                     if self._attn:
                         if self._exit is not None:
                             break
                         self._release_room()
-                        if queue:
-                            continue
-                    # free the mailbox while idle (locals must let go of it too,
-                    # and of the last message and reply)
-                    queue = self._queue = _NO_QUEUE
-                    popleft = _no_popleft
-                    message = result = None
-                    self._limit = 0
-                    waiter = self._loop.create_future()
-                    self._waiter = waiter
-                    self._busy = False
-                    clock._active -= 1
-                    if clock._active <= 0 and clock._watch:
-                        clock._quiet()
-                    await waiter
-                    queue = self._queue
-                    if queue is _NO_QUEUE:
-                        queue = self._ensure_queue()
-                    popleft = queue.popleft
+                    elif batch == THROUGHPUT:
+                        await asyncio.sleep(0)  # fairness: let other actors run
                     continue
-                batch = len(queue)
-                if batch > THROUGHPUT:
-                    batch = THROUGHPUT
-                for _ in range(batch):
-                    message = popleft()
-                    if type(message) is _Ask:
-                        self._current = message
-                        result = await receive(message[0])
-                        if not message[1].done():
-                            message[1].set_result(result)
-                        self._current = None
-                    else:
-                        await receive(message)
-                    if self._attn:
-                        break
                 if self._attn:
                     if self._exit is not None:
                         break
                     self._release_room()
-                elif batch == THROUGHPUT:
-                    await asyncio.sleep(0)  # fairness: let other actors run
+                    if self._queue:
+                        continue
+                if spin:
+                    # After a reply, spin once before parking: yield to the loop,
+                    # still busy, then look again. The reply wakes its asker in the
+                    # next loop pass, and a follow-up message (sequential asks) then
+                    # finds this actor running: no wake-up future, one loop pass per
+                    # round trip instead of two. Costs one task step when none comes.
+                    spin = False
+                    message = result = future = None
+                    await _spin()
+                    continue
+                if queue is not _NO_QUEUE:
+                    # free the mailbox while idle (locals must let go of it too)
+                    self._queue = _NO_QUEUE
+                    self._limit = 0
+                    popleft = _no_popleft
+                queue = _NO_QUEUE
+                # ... and of the last message and reply
+                message = result = future = None
+                waiter = new_future()
+                self._waiter = waiter
+                self._busy = False
+                clock._active -= 1
+                if clock._watch and clock._active <= 0:
+                    clock._quiet()
+                message = await waiter
+                future = self._current
+                if future is not None:
+                    # an ask handed over by ActorRef.ask (the actor was idle):
+                    # ``message`` is its message, ``future`` its reply
+                    result = await receive(message)
+                    if not future.done():
+                        future.set_result(result)
+                    self._current = None
+                    spin = True
+                    if self._attn:
+                        if self._exit is not None:
+                            break
+                        self._release_room()
             if isinstance(self._exit, BaseException):
                 raise self._exit
         except asyncio.CancelledError as exc:
@@ -542,8 +569,8 @@ class ActorContext:
             log.error("actor %s gave up: %s", path, reason)
         current = self._current
         self._current = None
-        if current is not None and not current.future.done():
-            current.future.set_exception(ActorDied(path, reason))
+        if current is not None and not current.done():
+            current.set_exception(ActorDied(path, reason))
         first_start_failed = self._started is not None and not started
         if self._timers:
             for timer in list(self._timers):
@@ -633,6 +660,7 @@ class ActorContext:
         for child in reversed(list((self._children or {}).values())):
             child._limit = 0
             child._open = False
+            child._waiter = None  # closed: an ask must not hand itself over
             if child._task is not None and not child._task.done():
                 child._task.cancel()
             else:
@@ -831,6 +859,12 @@ class ActorContext:
             self._system._root_gave_up(err)
         else:
             self._request_exit(err)
+
+
+@types.coroutine
+def _spin() -> Generator[None, None, None]:
+    """Yield to the event loop once (a bare ``yield``: the task is rescheduled)."""
+    yield
 
 
 def _no_popleft() -> object:

@@ -177,21 +177,29 @@ class ActorRef:
         cell = self._cell
         # a bare future and a shared deadline timer: far cheaper than asyncio.wait_for
         future: asyncio.Future[Any] = cell._loop.create_future()
-        queue = cell._queue
-        if len(queue) >= cell._limit and (queue is not NO_QUEUE or not cell._open):
-            cell._refused_ask(_Ask((message, future)))  # full or stopped
+        waiter = cell._waiter
+        if waiter is not None:
+            # The actor is idle (empty mailbox, waiting): hand the message over in
+            # its wake-up future instead of queueing an envelope. It becomes the
+            # actor's current ask at once, so a crash, stop or kill before the
+            # handler runs fails it with ActorDied like any ask in progress.
+            cell._waiter = None
+            cell._busy = True
+            cell._clock._active += 1
+            cell._current = future
+            try:
+                waiter.set_result(message)
+            except asyncio.InvalidStateError:
+                pass  # the task is being cancelled; its exit fails ``future``
         else:
-            if queue is NO_QUEUE:  # an idle actor frees its mailbox (it is open here)
-                queue = cell._queue = deque()
-                cell._limit = cell._capacity
-            queue.append(_Ask((message, future)))
-            waiter = cell._waiter
-            if waiter is not None:  # wake the idle actor (inlined _wake)
-                cell._waiter = None
-                cell._busy = True
-                cell._clock._active += 1
-                if not waiter.done():
-                    waiter.set_result(None)
+            queue = cell._queue
+            if len(queue) >= cell._limit and (queue is not NO_QUEUE or not cell._open):
+                cell._refused_ask(_Ask((message, future)))  # full or stopped
+            else:
+                if queue is NO_QUEUE:  # an idle actor frees its mailbox (it is open here)
+                    queue = cell._queue = deque()
+                    cell._limit = cell._capacity
+                queue.append(_Ask((message, future)))  # the actor is busy: no wake-up
         # AskDeadlines.add / discard, inlined (this is the hottest path there is)
         deadlines = cell._system._asks
         bucket = deadlines._pending.get(timeout)

@@ -35,7 +35,7 @@ def grids_and_faults(draw: st.DrawFn) -> tuple[GridSpec, tuple[Fault, ...]]:
         threshold_i=draw(st.integers(1, 60)),
         payout_every=draw(st.integers(1, 3)),
     )
-    entities = ["grid", *(p.id for p in spec.producers), *(s.id for _, s in spec.sources)]
+    entities = [spec.name, *(p.id for p in spec.producers), *(s.id for _, s in spec.sources)]
     entities += [c.id for c in spec.consumers]
     end_s = (spec.slots - 1) * spec.slot_s
     faults = draw(

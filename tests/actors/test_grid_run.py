@@ -56,7 +56,7 @@ def test_figures_match_the_profiles_exactly_once() -> None:
 def test_crashes_of_every_entity_change_no_figure() -> None:
     spec = tiny_grid(slots=6)
     clean = run(spec)
-    entities = ["grid", *(p.id for p in spec.producers), *(s.id for _, s in spec.sources)]
+    entities = [spec.name, *(p.id for p in spec.producers), *(s.id for _, s in spec.sources)]
     entities += [c.id for c in spec.consumers]
     slot_s = spec.slot_s
     faults = tuple(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,9 @@ from actorgrid.ledger.messages import (
 )
 from actorgrid.ledger.node import TangleNode
 from actorgrid.ledger.testing import EventBox, Inbox, embedded_client, funded_node, test_seed
+from actorgrid.ledger.trytes import address_checksum, address_from_seed
 from actorgrid.ledger.workers import LedgerWorkers
+from actorgrid.protocol import MessageValidationError
 from actorgrid.runtime import ActorRef, ActorSystem
 
 SUPPLY = 1_000
@@ -44,9 +47,9 @@ class Rig:
 
 
 @pytest.fixture(scope="module")
-def workers() -> LedgerWorkers:
+def workers() -> Iterator[LedgerWorkers]:
     w = LedgerWorkers("thread", 2)
-    yield w  # type: ignore[misc]
+    yield w
     w.close()
 
 
@@ -168,10 +171,116 @@ async def test_spent_destination_fails(rig: Rig) -> None:
     # alice's address 0 was spent by s-1: paying to it must fail, not strand funds.
     spent = (await rig.ledger.ask(BalanceQuery("alice"), timeout=10), None)[0]
     assert isinstance(spent, Balance)
-    from actorgrid.ledger.trytes import address_from_seed
-
     alice0 = address_from_seed(A.reveal(), 0, 2)
     await rig.ledger.ask(TransferRequest("bob", alice0, 1, "", "s-2", rig.inbox.path), timeout=10)
     await rig.box.wait_for(lambda ev: any(isinstance(e, TransferFailed) for e in ev), 30)
     assert rig.box.of_type(TransferFailed)[0].reason == FailureReason.SPENT_DESTINATION
     assert total_on_node(rig.node) == SUPPLY
+
+
+BAD_MESSAGES: list[tuple[str, dict[str, Any]]] = [
+    ("zero amount", {"amount_i": 0}),
+    ("negative amount", {"amount_i": -5}),
+    ("more than the supply", {"amount_i": 3**33}),
+    ("short address", {"to_address": "A" * 80}),
+    ("lower-case address", {"to_address": "a" * 81}),
+    ("empty key", {"idempotency_key": ""}),
+    ("long reference", {"reference": "x" * 257}),
+    ("empty wallet", {"wallet": ""}),
+]
+
+
+@pytest.mark.parametrize(("label", "change"), BAD_MESSAGES, ids=[b[0] for b in BAD_MESSAGES])
+def test_malformed_transfer_cannot_be_built(label: str, change: dict[str, Any]) -> None:
+    fields: dict[str, Any] = {
+        "wallet": "alice",
+        "to_address": "B" * 81,
+        "amount_i": 1,
+        "reference": "",
+        "idempotency_key": "k",
+    }
+    with pytest.raises(MessageValidationError):
+        TransferRequest(**{**fields, **change})
+
+
+async def test_rejected_requests_change_nothing(rig: Rig) -> None:
+    to = await bob_address(rig)
+    bad_checksum = to + "ABCDEFGHI"
+    good_checksum = to + address_checksum(to)
+    cases = [
+        TransferRequest("mallory", to, 1, "", "r-1", rig.inbox.path),
+        TransferRequest("alice", bad_checksum, 1, "", "r-2", rig.inbox.path),
+        TransferRequest("alice", to, 1, "", "r-3", "not-a-path"),
+    ]
+    before = rig.node.confirmed_balances()
+    for req in cases:
+        reply = await rig.ledger.ask(req, timeout=10)
+        assert isinstance(reply, RequestRejected), req
+        status = await rig.ledger.ask(StatusQuery(req.idempotency_key), timeout=10)
+        assert isinstance(status, RequestStatus) and status.state == "unknown"
+    ok = await rig.ledger.ask(
+        TransferRequest("alice", good_checksum, 3, "", "r-4", rig.inbox.path), timeout=10
+    )
+    assert isinstance(ok, TransferAccepted)
+    await rig.box.wait_for(lambda ev: any(isinstance(e, TransferConfirmed) for e in ev), 30)
+    after = rig.node.confirmed_balances()
+    assert after[to] == 3 and sum(after.values()) == sum(before.values())
+
+
+async def test_lost_journal_still_never_reuses_a_spent_address(
+    tmp_path: Path, workers: LedgerWorkers
+) -> None:
+    node = funded_node({A: SUPPLY}, mwm=1)
+    box = EventBox()
+    alice0 = address_from_seed(A.reveal(), 0, 2)
+
+    def config(name: str) -> LedgerConfig:
+        return LedgerConfig(
+            journal_path=str(tmp_path / name),
+            node=lambda: embedded_client(node),
+            wallets={"alice": A, "bob": B},
+            mwm=1,
+            poll_interval_s=0.01,
+        )
+
+    async with ActorSystem("lost") as system:
+        inbox = await system.spawn(lambda: Inbox(box), name="inbox")
+        first = await system.spawn(lambda: LedgerActor(config("one.db"), workers), name="l1")
+        to = await first.ask(AddressRequest("bob"), timeout=10)
+        assert isinstance(to, AddressIssued)
+        await first.ask(TransferRequest("alice", to.address, 100, "", "a", inbox.path), 10)
+        await box.wait_for(lambda ev: len(ev) == 1, 30)
+        await system.stop(first)
+        # a new, empty journal: only the node knows alice's address 0 was spent
+        second = await system.spawn(lambda: LedgerActor(config("two.db"), workers), name="l2")
+        fresh = await second.ask(AddressRequest("alice"), timeout=10)
+        assert isinstance(fresh, AddressIssued) and fresh.address != alice0 and fresh.index >= 1
+        await second.ask(TransferRequest("alice", to.address, 50, "", "b", inbox.path), 10)
+        await box.wait_for(lambda ev: len(ev) == 2, 30)
+    assert all(isinstance(e, TransferConfirmed) for e in box.events)
+    balances = node.confirmed_balances()
+    assert balances[to.address] == 150 and alice0 not in balances
+    assert sum(balances.values()) == SUPPLY
+    node.close()
+
+
+async def test_restored_seed_finds_funds_beyond_unused_addresses(
+    tmp_path: Path, workers: LedgerWorkers
+) -> None:
+    from actorgrid.ledger.node import Genesis, SeedFunding
+
+    genesis = Genesis((SeedFunding(seed=A.reveal(), balance=77, index=3, count=1),))
+    node = TangleNode(None, mwm=1, genesis=genesis, milestone_interval=0.0)
+    config = LedgerConfig(
+        journal_path=str(tmp_path / "j.db"),
+        node=lambda: embedded_client(node),
+        wallets={"alice": A},
+        mwm=1,
+    )
+    async with ActorSystem("restore") as system:
+        ledger = await system.spawn(lambda: LedgerActor(config, workers), name="ledger")
+        balance = await ledger.ask(BalanceQuery("alice"), timeout=10)
+        fresh = await ledger.ask(AddressRequest("alice"), timeout=10)
+    assert isinstance(balance, Balance) and balance.confirmed_i == 77
+    assert isinstance(fresh, AddressIssued) and fresh.index == 4  # past the funded index
+    node.close()

@@ -19,7 +19,7 @@ from actorgrid.ledger.messages import (
     TransferRequest,
 )
 from actorgrid.ledger.node import TangleNode, start_server
-from actorgrid.ledger.node_client import NodeClient
+from actorgrid.ledger.node_client import NodeClient, NodeError
 from actorgrid.ledger.testing import EventBox, Inbox, embedded_client, funded_node, test_seed
 from actorgrid.ledger.workers import LedgerWorkers
 from actorgrid.runtime import ActorRef, ActorSystem
@@ -211,3 +211,39 @@ async def test_sim_clock_does_not_race_ahead_of_work_in_flight(tmp_path: Path) -
     # planning, signing, PoW and broadcast ran on threads while simulated time stood still
     assert set(stamps) == {"planned", "signed", "attached", "broadcast"}
     assert all(t == started for t in stamps.values()), (started, stamps)
+
+
+class _Flaky:
+    """A transport whose first ``failures`` storeTransactions calls fail like a dead node."""
+
+    def __init__(self, inner: Any, failures: int) -> None:
+        self.inner = inner
+        self.failures = failures
+
+    def send(self, payload: dict[str, Any]) -> dict[str, Any]:
+        if payload["command"] == "storeTransactions" and self.failures > 0:
+            self.failures -= 1
+            raise NodeError("storeTransactions: connection refused")
+        return self.inner.send(payload)  # type: ignore[no-any-return]
+
+
+async def test_node_outage_is_retried_without_paying_twice(tmp_path: Path) -> None:
+    node = funded_node({A: SUPPLY}, mwm=1)
+    workers = LedgerWorkers("thread", 1)
+    flaky = _Flaky(embedded_client(node).transport, failures=2)
+    starts: list[str] = []
+
+    def count(point: str, bundle_id: int) -> None:
+        starts.append(point)
+
+    config = config_for(tmp_path, lambda: NodeClient(flaky), fault=count)
+    async with ActorSystem("flaky") as system:
+        ledger, inbox, box = await start(system, config, workers)
+        to = await pay_bob(ledger, inbox, 9, "flaky-1")
+        await box.wait_for(lambda ev: any(isinstance(e, TransferConfirmed) for e in ev), 30)
+    workers.close()
+    assert flaky.failures == 0
+    assert starts.count("signed") == 1  # signed once; only the attachment was retried
+    assert starts.count("broadcast") == 1
+    assert node.confirmed_balances()[to] == 9
+    node.close()
