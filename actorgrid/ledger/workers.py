@@ -18,20 +18,18 @@ import contextlib
 import json
 import multiprocessing
 import os
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal, ParamSpec, TypeVar
 
-from actorgrid.ledger.signing import signature_fragments
 from actorgrid.ledger.trytes import (
     Layout,
     address_from_seed,
     bundle_hash,
-    has_trailing_zero_trits,
     int_to_trytes,
     normalize_bundle_hash,
+    sign_input,
     trytes_to_int,
 )
 
@@ -136,7 +134,7 @@ def sign_bundle(seed: str, plan: BundlePlan) -> SignedBundle:
     insecure bundle hash (one whose normalized form has a 13, the "M bug") by incrementing the
     legacy tag with a carry-less add, which only cycles through three tags and so loops forever
     for about one bundle in ten. Here the legacy tag is incremented as a 27-tryte integer.
-    Signatures come from :func:`actorgrid.ledger.signing.signature_fragments` (PyOTA's
+    Signatures come from :func:`actorgrid.ledger.trytes.sign_input` (PyOTA's
     algorithm, ~100x faster).
     """
     from iota import Address, BundleHash, Fragment, ProposedTransaction, Tag, TryteString
@@ -196,7 +194,7 @@ def sign_bundle(seed: str, plan: BundlePlan) -> SignedBundle:
         txn.bundle_hash = BundleHash(bundle.encode("ascii"))
         txn.signature_message_fragment = Fragment(TryteString(msg.encode("ascii")))
     for pos, inp in input_positions:
-        sigs = signature_fragments(seed, inp.key_index, inp.security, bundle)
+        sigs = sign_input(seed, inp.key_index, inp.security, bundle)
         for k, frag in enumerate(sigs):
             txs[pos + k].signature_message_fragment = Fragment(frag.encode("ascii"))
     return SignedBundle(bundle, tuple(str(t.as_tryte_string()) for t in reversed(txs)))
@@ -233,32 +231,17 @@ def attach_bundle(trytes: Sequence[str], trunk: str, branch: str, mwm: int) -> A
     redoes only this step. Hand-written rather than ``pow.ccurl_interface.attach_to_tangle``:
     that one chains a retried transaction to its own failed attempt (an incomplete bundle the
     node rejects), retries with the same timestamp (libccurl repeats a bad nonce for the same
-    input), leaks the C strings and configures the root logger at import. The C calls go through
-    the tangle node's ``_ccurl`` wrapper so one lock guards libccurl's global search state in a
-    process that also runs an embedded node.
+    input), leaks the C strings and configures the root logger at import. The work is
+    :func:`actorgrid.ledger.ccurl.pow_bundle`, shared with the node's attachToTangle, whose lock
+    guards libccurl's global search state in a process that also runs an embedded node.
     """
-    from actorgrid.ledger.node._ccurl import PowError, attach_transaction, transaction_hash
+    from actorgrid.ledger.ccurl import pow_bundle
 
     ordered = sorted(trytes, key=lambda t: trytes_to_int(t[Layout.CURRENT_INDEX]))
     if [trytes_to_int(t[Layout.CURRENT_INDEX]) for t in ordered] != list(range(len(ordered))):
         raise ValueError("bundle transactions must have indexes 0..n-1")
-    out: list[str] = []
-    previous: str | None = None
-    for txn in reversed(ordered):  # head first: each transaction approves the next one
-        own_trunk, own_branch = (trunk, branch) if previous is None else (previous, trunk)
-        for attempt in range(8):
-            stamp = int_to_trytes(int(time.time() * 1000) + attempt, 9)
-            head = txn[: Layout.TRUNK.start] + own_trunk + own_branch + txn[Layout.TAG]
-            done = attach_transaction(head + stamp + "9" * 9 + _UPPER_BOUND + "9" * 27, mwm)
-            tx_hash = transaction_hash(done)
-            if has_trailing_zero_trits(tx_hash, mwm):
-                break
-        else:
-            raise PowError(f"proof-of-work failed 8 times at MWM {mwm}")
-        out.append(done)
-        previous = tx_hash
-    assert previous is not None
-    return AttachedBundle(tuple(out), previous)
+    attached, tail_hash = pow_bundle(ordered, trunk, branch, mwm)
+    return AttachedBundle(tuple(attached), tail_hash)
 
 
 def _lower_priority(cpus: frozenset[int] | None) -> None:
@@ -287,7 +270,7 @@ def _warm_up() -> int:
     """Import the heavy modules in a worker so the first real job does not pay for it."""
     import iota  # noqa: F401
 
-    import actorgrid.ledger.node._ccurl  # noqa: F401
+    import actorgrid.ledger.ccurl  # noqa: F401
 
     return os.getpid()
 

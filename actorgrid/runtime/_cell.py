@@ -157,7 +157,9 @@ class ActorContext:
         self._queue: deque[object] = _NO_QUEUE
         self._limit = 0
         self._open = True
-        self._waiter: asyncio.Future[None] | None = None
+        #: set while the actor is parked; its result is None, or the message of
+        #: an ask handed over by ActorRef.ask (which then set ``_current``)
+        self._waiter: asyncio.Future[object] | None = None
         self._busy = False
         self._state = STARTING
         self._task: asyncio.Task[None] | None = None
@@ -435,7 +437,7 @@ class ActorContext:
             future: asyncio.Future[Any] | None = None
             receive = actor.on_receive
             clock = self._clock
-            new_future = self._loop.create_future
+            new_future = self._system._new_future
             spin = False  # replied since the last look: spin once before parking
             while True:
                 queue = self._queue

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
+import time
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from ._errors import AskTimeout
@@ -34,6 +37,18 @@ class _Ask(tuple[object, "asyncio.Future[Any]"]):
         return self[1]
 
 
+def future_factory(loop: asyncio.AbstractEventLoop) -> Callable[[], asyncio.Future[Any]]:
+    """``loop.create_future``, minus a Python frame on the stock loop.
+
+    The stock loop's method only calls ``asyncio.Future(loop=loop)``; the partial
+    does the same about 70 ns faster (twice per ask round trip). Other loops
+    (uvloop) keep their own method.
+    """
+    if type(loop).create_future is asyncio.BaseEventLoop.create_future:
+        return functools.partial(asyncio.Future, loop=loop)
+    return loop.create_future
+
+
 class AskDeadlines:
     """Every pending ``ask`` timeout of one system behind a single loop timer.
 
@@ -51,7 +66,9 @@ class AskDeadlines:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
-        self._time = loop.time
+        # the stock loop's time() is time.monotonic() behind a Python frame
+        stock = type(loop).time is asyncio.BaseEventLoop.time
+        self._time: Callable[[], float] = time.monotonic if stock else loop.time
         self._pending: dict[float, dict[asyncio.Future[Any], tuple[float, ActorContext]]] = {}
         self._handle: asyncio.TimerHandle | None = None
         self._armed = math.inf
@@ -175,8 +192,9 @@ class ActorRef:
         if not timeout > 0:
             raise ValueError(f"timeout must be > 0, not {timeout!r}")
         cell = self._cell
+        system = cell._system
         # a bare future and a shared deadline timer: far cheaper than asyncio.wait_for
-        future: asyncio.Future[Any] = cell._loop.create_future()
+        future: asyncio.Future[Any] = system._new_future()
         waiter = cell._waiter
         if waiter is not None:
             # The actor is idle (empty mailbox, waiting): hand the message over in
@@ -187,7 +205,8 @@ class ActorRef:
             cell._busy = True
             cell._clock._active += 1
             cell._current = future
-            try:
+            # try/except costs nothing unless it raises (contextlib.suppress would)
+            try:  # noqa: SIM105
                 waiter.set_result(message)
             except asyncio.InvalidStateError:
                 pass  # the task is being cancelled; its exit fails ``future``
@@ -201,7 +220,7 @@ class ActorRef:
                     cell._limit = cell._capacity
                 queue.append(_Ask((message, future)))  # the actor is busy: no wake-up
         # AskDeadlines.add / discard, inlined (this is the hottest path there is)
-        deadlines = cell._system._asks
+        deadlines = system._asks
         bucket = deadlines._pending.get(timeout)
         if bucket is None:
             bucket = deadlines._pending[timeout] = {}

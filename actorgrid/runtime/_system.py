@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 from ._cell import _STOP, DEAD, RUNNING, ActorContext, _cell_of
 from ._clock import Clock, WallClock
 from ._errors import ActorNameError, SupervisorGaveUp, SystemFailed, SystemNotRunning
 from ._messages import DeadLetter, DeadLetters
-from ._ref import ActorRef, AskDeadlines
+from ._ref import ActorRef, AskDeadlines, future_factory
 from ._spec import ChildSpec, Factory, Overflow, Restart, SupervisorSpec
 
 __all__ = ["ActorSystem"]
@@ -59,6 +61,7 @@ class ActorSystem:
         self._host_cancelled = False
         self._shutdown_task: asyncio.Task[None] | None = None
         self._asks: AskDeadlines = None  # type: ignore[assignment]
+        self._new_future: Callable[[], asyncio.Future[Any]] = None  # type: ignore[assignment]
 
     # ------------------------------------------------------------ lifecycle
     async def start(self) -> ActorSystem:
@@ -68,6 +71,7 @@ class ActorSystem:
         self._loop = asyncio.get_running_loop()
         self.clock._bind(self._loop)
         self._asks = AskDeadlines(self._loop)
+        self._new_future = future_factory(self._loop)
         root = ActorContext(
             self, None, "", SupervisorSpec(), Restart.PERMANENT, 1.0, 1, Overflow.REJECT,
             self._policy,

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from typing import Final
 
-from actorgrid.ledger.node._ccurl import PowError, attach_transaction, transaction_hash
+from actorgrid.ledger.ccurl import pow_bundle
 from actorgrid.ledger.node.errors import BadRequest
 from actorgrid.ledger.trytes import (
     HASH_TRYTES,
     TRANSACTION_TRYTES,
     Layout,
-    has_trailing_zero_trits,
-    int_to_trytes,
     is_trytes,
     trytes_to_int,
 )
@@ -21,7 +18,6 @@ from actorgrid.ledger.trytes import (
 __all__ = ["MAX_ATTACH", "attach_bundle"]
 
 MAX_ATTACH: Final = 1000
-_UPPER_BOUND: Final = int_to_trytes((3**27 - 1) // 2, 9)
 
 
 def attach_bundle(trytes: Sequence[object], trunk: object, branch: object, mwm: int) -> list[str]:
@@ -46,24 +42,9 @@ def attach_bundle(trytes: Sequence[object], trunk: object, branch: object, mwm: 
     lasts = {trytes_to_int(t[Layout.LAST_INDEX]) for t in raw}
     if sorted(indexes) != list(range(len(raw))) or lasts != {len(raw) - 1}:
         raise BadRequest("Invalid trytes input: attachToTangle takes one whole bundle")
+    order = sorted(range(len(raw)), key=indexes.__getitem__)
+    attached, _tail = pow_bundle([raw[i] for i in order], trunk, branch, mwm)
     out: list[str] = [""] * len(raw)
-    previous: str | None = None
-    for i in sorted(range(len(raw)), key=lambda i: -indexes[i]):  # head first
-        links = trunk + branch if previous is None else previous + trunk
-        out[i], previous = _pow(raw[i][: Layout.TRUNK.start] + links + raw[i][Layout.TAG], mwm)
+    for position, i in enumerate(order):
+        out[i] = attached[position]
     return out
-
-
-def _pow(head: str, mwm: int) -> tuple[str, str]:
-    """PoW one transaction given its trytes up to the tag (attachment fields are ours).
-
-    libccurl's search sometimes returns a wrong nonce (a few % at MWM 9), and does so
-    again for the same input, so each retry uses a new attachment timestamp.
-    """
-    for attempt in range(8):
-        stamp = int_to_trytes(int(time.time() * 1000) + attempt, 9)
-        done = attach_transaction(head + stamp + "9" * 9 + _UPPER_BOUND + "9" * 27, mwm)
-        tx_hash = transaction_hash(done)
-        if has_trailing_zero_trits(tx_hash, mwm):
-            return done, tx_hash
-    raise PowError(f"proof-of-work failed 8 times at MWM {mwm}")

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from actorgrid.ledger.ccurl import transaction_hash
 from actorgrid.ledger.node import Genesis, TangleNode
-from actorgrid.ledger.node._ccurl import transaction_hash
 from actorgrid.ledger.trytes import (
     NULL_HASH,
     address_from_seed,

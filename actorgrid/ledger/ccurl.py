@@ -11,13 +11,25 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import threading
+import time
+from collections.abc import Sequence
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Final
 
-from actorgrid.ledger.trytes import HASH_TRYTES, TRANSACTION_TRYTES, is_trytes
+from actorgrid.ledger.trytes import (
+    HASH_TRYTES,
+    TRANSACTION_TRYTES,
+    Layout,
+    has_trailing_zero_trits,
+    int_to_trytes,
+    is_trytes,
+)
 
-__all__ = ["PowError", "attach_transaction", "transaction_hash"]
+__all__ = ["PowError", "attach_transaction", "pow_bundle", "transaction_hash"]
+
+_UPPER_BOUND: Final = int_to_trytes((3**27 - 1) // 2, 9)
+_POW_ATTEMPTS: Final = 8
 
 
 class PowError(RuntimeError):
@@ -67,3 +79,31 @@ def attach_transaction(trytes: str, mwm: int) -> str:
         raise ValueError("transaction must be 2673 trytes")
     with _POW_LOCK:
         return _take(_LIB.ccurl_pow(trytes.encode("ascii"), mwm), TRANSACTION_TRYTES)
+
+
+def pow_bundle(ordered: Sequence[str], trunk: str, branch: str, mwm: int) -> tuple[list[str], str]:
+    """Attach a whole bundle (transactions in index order): chain and proof-of-work.
+
+    The head (last index) approves ``trunk`` and ``branch``; every other transaction approves
+    the next one (trunk) and ``trunk`` (branch), as IRI's attachToTangle does. Only the
+    attachment fields change, so a reattachment leaves the signed part untouched. Returns the
+    attached trytes in index order and the tail hash. libccurl's search sometimes returns a
+    wrong nonce (a few % at MWM 9), and does so again for the same input, so each retry uses a
+    new attachment timestamp.
+    """
+    out: list[str] = [""] * len(ordered)
+    previous: str | None = None
+    for i in range(len(ordered) - 1, -1, -1):  # head first
+        links = trunk + branch if previous is None else previous + trunk
+        head = ordered[i][: Layout.TRUNK.start] + links + ordered[i][Layout.TAG]
+        for attempt in range(_POW_ATTEMPTS):
+            stamp = int_to_trytes(int(time.time() * 1000) + attempt, 9)
+            done = attach_transaction(head + stamp + "9" * 9 + _UPPER_BOUND + "9" * 27, mwm)
+            tx_hash = transaction_hash(done)
+            if has_trailing_zero_trits(tx_hash, mwm):
+                break
+        else:
+            raise PowError(f"proof-of-work failed {_POW_ATTEMPTS} times at MWM {mwm}")
+        out[i], previous = done, tx_hash
+    assert previous is not None, "empty bundle"
+    return out, previous
