@@ -51,7 +51,6 @@ _T = TypeVar("_T")
 
 TAG_LEN = 27
 FRAGMENT_LEN = 2187
-_UPPER_BOUND = int_to_trytes((3**27 - 1) // 2, 9)
 
 
 @dataclass(frozen=True, slots=True)
