@@ -64,6 +64,7 @@ from actorgrid.market import (
     Tariffs,
     rule_by_name,
 )
+from actorgrid.protocol.energy import MAX_IOTA, MAX_PRICE, MAX_SLOT
 
 if TYPE_CHECKING:
     from actorgrid.ledger.keystore import SecretSeed
@@ -303,7 +304,7 @@ def _grid(t: _Table) -> GridSection:
         name=t.ident("name"),
         slot_minutes=minutes,
         start=t.moment("start"),
-        slots=t.integer("slots", default=96, low=1),
+        slots=t.integer("slots", default=96, low=1, high=MAX_SLOT + 1),
         clock=t.choice("clock", ("sim", "wall"), default="sim"),  # type: ignore[arg-type]
         reading_grace_s=t.number("reading_grace_s", default=30.0, low=0.0),
     )
@@ -315,12 +316,12 @@ def _tariffs(t: _Table) -> Tariffs:
     if "grid_fee_i_per_kwh" in t.raw and "grid_fee_share" in t.raw:
         raise ConfigError(t.key("grid_fee_share"), "give grid_fee_i_per_kwh or grid_fee_share")
     if "grid_fee_i_per_kwh" in t.raw:
-        fee = PerKwhFee(Price(t.integer("grid_fee_i_per_kwh", low=0)))
+        fee = PerKwhFee(Price(t.price("grid_fee_i_per_kwh")))
     elif "grid_fee_share" in t.raw:
         fee = ShareFee(t.share("grid_fee_share"))
     return Tariffs(
-        retail=Price(t.integer("retail_i_per_kwh", low=0)),
-        feed_in=Price(t.integer("feed_in_i_per_kwh", low=0)),
+        retail=t.price("retail_i_per_kwh"),
+        feed_in=t.price("feed_in_i_per_kwh"),
         fee=fee,
     )
 
@@ -330,7 +331,7 @@ def _clearing(t: _Table) -> ClearingConfig:
     rule = t.choice("rule", tuple(RULES), default=DEFAULT_RULE)
     params: dict[str, int] = {}
     if rule == "fixed":
-        params["producer_rate"] = t.integer("producer_rate_i_per_kwh", low=0)
+        params["producer_rate"] = t.price("producer_rate_i_per_kwh")
     elif "producer_rate_i_per_kwh" in t.raw:
         raise ConfigError(t.key("producer_rate_i_per_kwh"), f"only for rule 'fixed', not {rule!r}")
     return ClearingConfig(rule, params)
@@ -357,11 +358,11 @@ def _ledger(
     g = t.table("genesis", required=False)
     g.only("grid_i", "utility_i", "consumer_i", "producer_i")
     genesis: dict[str, Iota] = {
-        grid_name: Iota(g.integer("grid_i", default=0, low=0)),
-        UTILITY_ID: Iota(g.integer("utility_i", default=0, low=0)),
+        grid_name: g.iota("grid_i", default=0),
+        UTILITY_ID: g.iota("utility_i", default=0),
     }
-    producer_i = Iota(g.integer("producer_i", default=0, low=0))
-    consumer_i = Iota(g.integer("consumer_i", default=0, low=0))
+    producer_i = g.iota("producer_i", default=0)
+    consumer_i = g.iota("consumer_i", default=0)
     for p in producers:
         genesis[p.id] = producer_i if p.balance_i is None else p.balance_i
     for c in consumers:
@@ -410,7 +411,7 @@ def _producer(t: _Table, base: Path) -> ProducerConfig:
         raise ConfigError(t.key("sources"), "a producer needs at least one source")
     return ProducerConfig(
         ident,
-        Price(t.integer("asking_price_i_per_kwh", low=0)),
+        t.price("asking_price_i_per_kwh"),
         tuple(sources),
         _balance(t),
     )
@@ -420,14 +421,14 @@ def _consumer(t: _Table, base: Path) -> ConsumerConfig:
     t.only("id", "max_price_i_per_kwh", "balance_i", "profile")
     return ConsumerConfig(
         t.ident("id"),
-        Price(t.integer("max_price_i_per_kwh", low=0)),
+        t.price("max_price_i_per_kwh"),
         _profile(t, base),
         _balance(t),
     )
 
 
 def _balance(t: _Table) -> Iota | None:
-    return Iota(t.integer("balance_i", low=0)) if "balance_i" in t.raw else None
+    return t.iota("balance_i") if "balance_i" in t.raw else None
 
 
 def _profile(owner: _Table, base: Path) -> dict[str, Any]:
@@ -546,6 +547,14 @@ class _Table:
         if high is not None and value > high:
             raise ConfigError(self.key(name), f"must be <= {high}, got {value}")
         return value
+
+    def price(self, name: str) -> Price:
+        """A required price in whole i/kWh, within what the wire messages carry."""
+        return Price(self.integer(name, low=0, high=MAX_PRICE))
+
+    def iota(self, name: str, *, default: int | None = None) -> Iota:
+        """An amount of whole iotas, at most the IOTA supply."""
+        return Iota(self.integer(name, default=default, low=0, high=MAX_IOTA))
 
     def number(
         self,

@@ -8,9 +8,10 @@ businesses). The run uses the simulated clock and real settlement on the embedde
 consumers pay once 1,000 i are owed and at the end of the day, producers are paid every 4
 slots, MAM is off) unless ``--no-ledger``.
 
-Baseline measured in the same run: the same day computed directly with the market's pure
+Baselines measured in the same run: the same day computed directly with the market's pure
 functions (no actors, no messages, no ledger): ``ratio_vs_direct`` is the actor run's wall
-time over it. Prints a few human lines, then ONE JSON object as the last line.
+time over it; and the same actor run with books-only payments: ``ratio_vs_books_only`` is
+the share the ledger adds. Prints a few human lines, then ONE JSON object as the last line.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import json
 import resource
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -143,6 +145,12 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     t = time.perf_counter()
     results = await run_grid(spec, ledger=ledger, profiles=profiles)
     wall_s = time.perf_counter() - t
+    books_s = None
+    if spec.ledger.enabled:  # the same day with books-only payments: the actors' own share
+        t = time.perf_counter()
+        books_spec = replace(spec, ledger=replace(spec.ledger, enabled=False, mam_enabled=False))
+        await run_grid(books_spec, profiles=profiles)
+        books_s = time.perf_counter() - t
     rep = build_report(results)
     for s in rep["slots"]:
         m = s["money"]
@@ -162,6 +170,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "profiles_s": round(profiles_s, 3),
         "direct_market_s": round(direct_s, 3),
         "ratio_vs_direct": round(wall_s / direct_s, 2) if direct_s else None,
+        "books_only_wall_s": None if books_s is None else round(books_s, 3),
+        "ratio_vs_books_only": None if books_s is None else round(wall_s / books_s, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "ledger": rep["ledger"],
         "mwm": spec.ledger.mwm if spec.ledger.enabled else None,

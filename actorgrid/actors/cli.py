@@ -53,6 +53,13 @@ def add_parser(subparsers: Any) -> None:
         help="publish each entity's MAM stream every N slots (default 24; 0 disables MAM)",
     )
     demo.add_argument(
+        "--payout-every",
+        type=int,
+        default=1,
+        metavar="N",
+        help="pay producers every N slots (statements stay per slot; default 1)",
+    )
+    demo.add_argument(
         "--ledger-dir",
         metavar="DIR",
         help="keep the tangle, journal and MAM channels in DIR (serve it afterwards with "
@@ -98,12 +105,13 @@ def main_demo(args: argparse.Namespace) -> int:
         print(f"actorgrid demo: invalid config: {exc}", file=sys.stderr)
         return 2
     mam_every = max(0, args.mam_every)
-    if not args.speed > 0:
-        print("actorgrid demo: --speed must be > 0", file=sys.stderr)
+    if not args.speed > 0 or args.payout_every < 1:
+        print("actorgrid demo: --speed must be > 0 and --payout-every >= 1", file=sys.stderr)
         return 2
     spec = grid_spec_from_config(
         config, clock=args.clock, mam_every=max(1, mam_every), speed=args.speed
     )
+    spec = replace(spec, payout_every=args.payout_every)
     if args.ledger_dir:
         spec = replace(spec, ledger=replace(spec.ledger, db_path=args.ledger_dir))
     if args.no_ledger:

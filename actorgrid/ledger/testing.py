@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
 from typing import Any
 
 from actorgrid.ledger.keystore import SecretSeed
@@ -35,15 +36,22 @@ def funded_node(
     path: str | None = None,
     milestone_interval: float | None = 0.0,
     security: int = 2,
+    validator: Executor | None = None,
 ) -> TangleNode:
-    """An embedded node whose genesis puts ``funding[seed]`` iotas on address 0 of each seed."""
+    """An embedded node whose genesis puts ``funding[seed]`` iotas on address 0 of each seed.
+
+    ``validator`` is passed to :class:`TangleNode` (e.g. a ``ProcessPoolExecutor`` that keeps
+    signature checks off this process's GIL).
+    """
     genesis = Genesis(
         tuple(
             SeedFunding(seed=s.reveal(), balance=v, index=0, count=1, security=security)
             for s, v in funding.items()
         )
     )
-    return TangleNode(path, mwm=mwm, genesis=genesis, milestone_interval=milestone_interval)
+    return TangleNode(
+        path, mwm=mwm, genesis=genesis, milestone_interval=milestone_interval, validator=validator
+    )
 
 
 def embedded_client(node: TangleNode) -> NodeClient:

@@ -155,12 +155,16 @@ class MessageSpec:
     minor: int
     fields: tuple[FieldSpec, ...]
     n_required: int
-    wire_len: int  # len(to_wire(instance)) == 3 + number of fields
     to_wire: Callable[[Any], tuple[Any, ...]]  # instance -> (tag, major, minor, *fields)
     pack: Callable[[Any], bytes]  # instance -> msgpack bytes of to_wire(instance)
     to_body: Callable[[Any], tuple[Any, ...]]  # instance -> (minor, *fields), when nested
     from_fields: Callable[[tuple[Any, ...]], Any]  # wire field values -> instance
     from_wire: Callable[[tuple[Any, ...]], Any]  # whole wire tuple -> instance
+
+    @property
+    def wire_len(self) -> int:
+        """``len(to_wire(instance))``: the header's 3 items plus one per field."""
+        return 3 + len(self.fields)
 
 
 # --------------------------------------------------------------------------- registry
@@ -259,14 +263,12 @@ def _compile(cls: type[Message], tag: str, major: int, minor: int) -> MessageSpe
         raise TypeError(f"{cls.__qualname__}: the dataclass must use slots=True")
     hints = typing.get_type_hints(cls, include_extras=True)
     fields: list[FieldSpec] = []
-    seen_default = False
     for f in dataclasses.fields(cls):
         if not f.init or f.kw_only:
             raise TypeError(f"{cls.__qualname__}.{f.name}: init=False/kw_only fields unsupported")
         has_default = (
             f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
         )
-        seen_default = seen_default or has_default
         fields.append(
             FieldSpec(f.name, _type_spec(hints[f.name], f"{cls.__qualname__}."), has_default)
         )
@@ -282,7 +284,6 @@ def _compile(cls: type[Message], tag: str, major: int, minor: int) -> MessageSpe
         minor=minor,
         fields=tuple(fields),
         n_required=n_required,
-        wire_len=3 + len(fields),
         to_wire=to_wire,
         pack=pack,
         to_body=to_body,
@@ -436,7 +437,6 @@ _PRIMITIVES: dict[str, type[Any]] = {
     "bytes": bytes,
     "float": float,
 }
-_VALID_CACHE: dict[int, Callable[[Any], bool]] = {}
 
 
 def _valid(t: TypeSpec, value: Any) -> bool:
@@ -628,7 +628,9 @@ def _build_fast_decoder(
         f"    if len(w) != {3 + len(fields)}:",
         f"        return _other({c}, w)",
         f"    _t, _M, _m, {''.join(n + ', ' for n in names)}= w",
-        f"    if _M != {major} or _m != {minor}:",
+        # `is int` as well: True == 1 and 1.0 == 1, but neither is a valid version
+        f"    if _M != {major} or _m != {minor} or _M.__class__ is not int "
+        "or _m.__class__ is not int:",
         f"        return _other({c}, w)",
     ]
     for i, (f, n) in enumerate(zip(fields, names, strict=True)):

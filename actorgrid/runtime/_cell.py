@@ -675,6 +675,7 @@ class ActorContext:
         self._state = DEAD
         self._limit = 0
         self._open = False
+        self._waiter = None  # closed: an ask must not hand itself over
         if self._exit is None:
             self._exit = _STOP
             self._attn = True

@@ -5,10 +5,12 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
+from hypothesis import given
 
 from actorgrid.market import (
     Bid,
     Carries,
+    ClearingRule,
     EnergyBalance,
     Iota,
     MarketError,
@@ -26,6 +28,8 @@ from actorgrid.market import (
     self_sufficiency,
     settle,
 )
+
+from .strategies import bids, offers, rules, tariffs
 
 
 def test_kpis_follow_gsy_e_definitions() -> None:
@@ -93,3 +97,20 @@ def test_kpis_as_json() -> None:
     assert kpis(balance) == {"self_sufficiency": 0.25, "self_consumption": 0.5}
     nothing = EnergyBalance(Wh(0), Wh(0), Wh(0), Wh(0), Wh(0))
     assert kpis(nothing) == {"self_sufficiency": None, "self_consumption": None}
+
+
+@given(offers(), bids(), rules, tariffs())
+def test_kpis_are_shares_of_the_balance(
+    offers_: list[Offer], bids_: list[Bid], rule: ClearingRule, t: Tariffs
+) -> None:
+    """Self-sufficiency = 1 - imported/consumed, self-consumption = 1 - exported/produced."""
+    balance = EnergyBalance.of(clear(SlotId(0), offers_, bids_, rule, t))
+    ss, sc = self_sufficiency(balance), self_consumption(balance)
+    if balance.consumed_wh:
+        assert ss == 1 - Fraction(balance.imported_wh, balance.consumed_wh)
+    else:
+        assert ss is None
+    if balance.produced_wh:
+        assert sc == 1 - Fraction(balance.exported_wh, balance.produced_wh)
+    else:
+        assert sc is None

@@ -44,7 +44,10 @@ def test_consumers_pay_5_producers_get_4_grid_keeps_1_per_kwh(
     flows = []
     for n, (sources, usage) in enumerate(run):
         offers = [Offer("producer", Wh(sum(sources)), POC.producers[0].asking_price)]
-        bids = [Bid(f"c{i}", Wh(wh), Price(5)) for i, wh in enumerate(usage)]
+        bids = [  # the configured consumers and their configured limits
+            Bid(POC.consumers[i].id, Wh(wh), POC.consumers[i].max_price)
+            for i, wh in enumerate(usage)
+        ]
         result = clear(SlotId(n), offers, bids, rule, POC.tariffs)
         assert {f.consumer_price for f in result.fills} <= {5}
         assert result.imported_wh == 0  # PoC supply always covers PoC demand

@@ -67,6 +67,10 @@ async def grid(n):
             node.expose(ref)
             print("URL", node.url, flush=True)
             await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+            # on stdin EOF: the final count, which includes anything that arrived late
+            final = await ref.ask(Query("grid"), timeout=10)
+            print("FINAL", json.dumps({"distinct": final.distinct,
+                                       "duplicates": final.duplicates}), flush=True)
 
 async def sender(name, url, n, journal):
     async with ActorSystem(name) as system:
@@ -164,7 +168,11 @@ async def test_killed_producer_restarts_without_loss_or_duplicates(tmp_path: Pat
         assert result["duplicates"] == 0
         assert result["asks"] >= N // 100
         for child in (p1_again, p2, c1):
-            await child.line_starting("DONE")
+            await child.line_starting("DONE")  # every sender's outbox is acknowledged
+        assert grid.proc.stdin is not None
+        grid.proc.stdin.close()
+        final = json.loads((await grid.line_starting("FINAL")).split(" ", 1)[1])
+        assert final == {"distinct": 3 * N, "duplicates": 0}  # nothing late, nothing twice
     finally:
         for child in children:
             await child.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -373,3 +374,137 @@ async def test_valid_raw_frame_is_delivered_once() -> None:
         await ws.close()
         assert p.recorder.got == [Ping(1), Ping(2)]
         assert p.a.stats["duplicates"] == 1
+
+
+class _Slow:
+    """A fake exposed actor whose first delivery blocks (a full mailbox under backpressure)."""
+
+    path = "/slow"
+
+    def __init__(self) -> None:
+        self.got: list[object] = []
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def send(self, message: object) -> None:
+        self.got.append(message)
+        if len(self.got) == 1:
+            self.entered.set()
+            await self.release.wait()
+
+
+async def test_reconnect_during_a_blocked_delivery_does_not_deliver_twice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A new connection must not re-deliver what the old one is still delivering."""
+    from actorgrid.protocol.remote import _node
+
+    async with pair() as p:
+        slow = _Slow()
+        p.a.expose(slow, "/slow")  # type: ignore[arg-type]
+        p.b.connect("a", p.a.url)
+        p.b.ref("a", "/slow").tell(Ping(0))
+        await asyncio.wait_for(slow.entered.wait(), 10)  # a's reader is now stuck in send
+
+        # Observe the first frame a's reader takes off the *new* connection (b's readers
+        # run in b's tasks); everything up to its first await runs in the same step.
+        frame_seen = asyncio.Event()
+        real_unseal = _node.unseal
+
+        def spy(key: bytes, frame: bytes) -> bytes:
+            body = real_unseal(key, frame)
+            if asyncio.current_task() not in p.b._tasks and b"control.ping" in body:
+                frame_seen.set()
+            return body
+
+        monkeypatch.setattr(_node, "unseal", spy)
+        p.b._spawn(p.b._dial_loop(p.b._peers["a"]))  # a second connection replaces the first
+        await asyncio.wait_for(frame_seen.wait(), 10)  # the resent Ping(0) reached a
+        assert slow.got == [Ping(0)]  # not handed over a second time meanwhile
+        slow.release.set()
+        p.b.ref("a", "/slow").tell(Ping(1))
+        await asyncio.wait_for(p.b.drained("a"), 10)
+        assert slow.got == [Ping(0), Ping(1)]
+        assert p.a.stats["duplicates"] >= 1
+
+
+async def test_replayed_hello_cannot_displace_the_live_connection() -> None:
+    """A hello is MAC'd with the long-term secret, so it can be replayed; the replayer never
+    learns the connection key and must not be able to close the peer's real connection."""
+    async with pair() as p, aiohttp.ClientSession() as session:
+        p.b.connect("a", p.a.url)
+        assert await p.b.ref("a", "/rec").ask(Ping(1), timeout=5.0) == Pong(1)
+        live = p.a._peers["b"].conn
+        assert live is not None
+        ws = await session.ws_connect(p.a.url)
+        await ws.send_bytes(_hello_frame(SECRET)[0])  # a replayed (valid) hello of b
+        reply = await ws.receive()
+        assert reply.type == aiohttp.WSMsgType.BINARY  # the server's hello
+        forged = seal(b"k" * 32, pack_envelope(TELL, 1, 0, "/rec", "b", encode(Ping(2))))
+        await ws.send_bytes(forged)  # without the connection key
+        msg = await ws.receive()
+        assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+        assert ws.close_code == aiohttp.WSCloseCode.POLICY_VIOLATION
+        assert p.a._peers["b"].conn is live  # the real connection is untouched
+        assert p.a.stats["connections"] == 1 and p.a.stats["auth_failures"] == 1
+        assert await p.b.ref("a", "/rec").ask(Ping(3), timeout=5.0) == Pong(3)
+        assert p.recorder.got == [Ping(1), Ping(3)]
+
+
+def test_reloaded_outbox_with_everything_acknowledged_starts_at_next_seq(tmp_path: Path) -> None:
+    from actorgrid.protocol.remote._outbox import Journal, Outbox
+
+    journal = Journal(tmp_path / "j")
+    box = Outbox("p", 10, journal)
+    for seq in (1, 2, 3):
+        box.append(seq, b"env%d" % seq)
+    box.ack(3)
+    journal.close()
+    reloaded = Outbox("p", 10, Journal(tmp_path / "j"))
+    assert (len(reloaded), reloaded.next_seq) == (0, 4)
+    assert reloaded.first_seq == reloaded.next_seq  # nothing to resend, nothing to count
+    assert reloaded.since(reloaded.first_seq, 1 << 20) == ([], 4)
+
+
+async def test_replayed_server_hello_does_not_pass_for_a_connection() -> None:
+    """The dialling side, too, trusts a connection only once the far side has proven it
+    holds the fresh connection key; a replayed server hello alone is not enough."""
+    from aiohttp import web
+
+    done = asyncio.Event()
+
+    async def impostor(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.receive()  # the client's hello
+        await ws.send_bytes(_hello_frame(SECRET, node="a")[0])  # a replayed hello of a
+        forged = seal(b"k" * 32, pack_envelope(TELL, 1, 0, "/rec", "a", encode(Ping(1))))
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            await ws.send_bytes(forged)  # it cannot know the connection key
+            while (await ws.receive()).type not in (
+                aiohttp.WSMsgType.CLOSE,
+                aiohttp.WSMsgType.CLOSED,
+                aiohttp.WSMsgType.CLOSING,
+            ):
+                pass
+        done.set()
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/actorgrid", impostor)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        async with (
+            ActorSystem("b") as sb,
+            RemoteNode(sb, "b", secrets={"a": SECRET}, backoff=(5.0, 5.0)) as b,
+        ):
+            b.connect("a", f"ws://127.0.0.1:{port}/actorgrid")
+            await asyncio.wait_for(done.wait(), 10)
+            assert b.stats["connections"] == 0
+            assert not b.connected("a")
+    finally:
+        await runner.cleanup()

@@ -135,23 +135,23 @@ class MamSubscriber:
     def _fetch_one(self) -> ReceivedMessage | None:
         address = self.address
         good: ReceivedMessage | None = None
-        for bundle_hash, payload in self._payloads_at(address):
+        for found in self._payloads_at(address):
             try:
-                parsed = parse_message(payload, self.root, self.side_key)
+                parsed = parse_message(found.payload, self.root, self.side_key)
             except MamError as exc:
-                if (self.root, bundle_hash) not in self._seen_bad:
-                    self._seen_bad.add((self.root, bundle_hash))
-                    self.rejected.append(RejectedMessage(self.root, address, bundle_hash, exc))
-                    log.warning("rejected MAM bundle %s at %s: %s", bundle_hash, address, exc)
+                if (self.root, found.tail) not in self._seen_bad:
+                    self._seen_bad.add((self.root, found.tail))
+                    self.rejected.append(RejectedMessage(self.root, address, found.bundle, exc))
+                    log.warning("rejected MAM bundle %s at %s: %s", found.bundle, address, exc)
                 continue
             if good is None:
                 good = ReceivedMessage(
-                    self.root, address, parsed.message, parsed.next_root, bundle_hash
+                    self.root, address, parsed.message, parsed.next_root, found.bundle
                 )
         return good
 
-    def _payloads_at(self, address: str) -> list[tuple[str, str]]:
-        from iota import Address, Transaction
+    def _payloads_at(self, address: str) -> list[_Attachment]:
+        from iota import Address, Transaction, TransactionHash
 
         try:
             hashes = self.api.find_transactions(addresses=[Address(address)])["hashes"]
@@ -160,39 +160,57 @@ class MamSubscriber:
             trytes = self.api.get_trytes(hashes)["trytes"]
         except Exception as exc:  # any client/transport failure
             raise MamFetchError(f"node query for {address} failed: {exc}") from exc
-        bundles: dict[str, dict[int, Any]] = {}
-        last_index: dict[str, int] = {}
-        for raw in trytes:
+        by_hash: dict[str, Any] = {}
+        for tx_hash, raw in zip(hashes, trytes, strict=False):
             try:
-                tx = Transaction.from_tryte_string(raw)
+                tx = Transaction.from_tryte_string(raw, TransactionHash(str(tx_hash)))
             except ValueError:
                 continue
-            if str(tx.address) != address:
+            if str(tx.address) == address:
+                by_hash[str(tx.hash)] = tx
+        # Group per attachment by following trunks from each tail, never per bundle hash:
+        # a zero-value bundle hash does not cover the fragments, so anyone can reattach a
+        # genuine bundle with altered fragments under the same bundle hash.
+        found: list[_Attachment] = []
+        for tail in sorted(by_hash.values(), key=_attached_at):
+            if tail.current_index != 0:
                 continue
-            key = str(tx.bundle_hash)
-            bundles.setdefault(key, {})[tx.current_index] = tx
-            last_index[key] = tx.last_index
-        payloads = []
-        for key, txs in sorted(bundles.items(), key=lambda kv: _attached_at(kv[1])):
-            if sorted(txs) != list(range(last_index[key] + 1)):
-                continue  # incomplete bundle (not all transactions at this address yet)
-            payloads.append(
-                (key, "".join(str(txs[i].signature_message_fragment) for i in sorted(txs)))
-            )
-        return _dedupe(payloads)
+            chain = [tail]
+            while len(chain) <= tail.last_index:
+                nxt = by_hash.get(str(chain[-1].trunk_transaction_hash))
+                if (
+                    nxt is None
+                    or nxt.current_index != len(chain)
+                    or nxt.bundle_hash != tail.bundle_hash
+                ):
+                    break
+                chain.append(nxt)
+            if len(chain) != tail.last_index + 1:
+                continue  # incomplete attachment (not all transactions stored yet)
+            payload = "".join(str(tx.signature_message_fragment) for tx in chain)
+            found.append(_Attachment(str(tail.bundle_hash), str(tail.hash), payload))
+        return _dedupe(found)
 
 
-def _attached_at(txs: dict[int, Any]) -> int:
-    tail = txs.get(0)
-    return int(getattr(tail, "attachment_timestamp", 0) or getattr(tail, "timestamp", 0) or 0)
+@dataclass(frozen=True, slots=True)
+class _Attachment:
+    """One complete attachment of a bundle at the channel address."""
+
+    bundle: str
+    tail: str
+    payload: str
 
 
-def _dedupe(payloads: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+def _attached_at(tx: Any) -> int:
+    return int(getattr(tx, "attachment_timestamp", 0) or getattr(tx, "timestamp", 0) or 0)
+
+
+def _dedupe(found: Sequence[_Attachment]) -> list[_Attachment]:
     seen: set[str] = set()
     out = []
-    for bundle_hash, payload in payloads:
-        trimmed = payload.rstrip("9")
+    for attachment in found:
+        trimmed = attachment.payload.rstrip("9")
         if trimmed not in seen:
             seen.add(trimmed)
-            out.append((bundle_hash, payload))
+            out.append(attachment)
     return out

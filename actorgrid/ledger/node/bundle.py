@@ -53,6 +53,8 @@ def assemble_bundles(transactions: Iterable[Transaction]) -> list[Bundle]:
             if len(chain) > tail.last_index:
                 raise InvalidBundle(f"Invalid bundle {tail.bundle}: trunk chain too long")
             chain.append(nxt)
+        if any(tx.hash in used for tx in chain):
+            raise InvalidBundle(f"Invalid bundle {tail.bundle}: attachments share transactions")
         bundles.append(tuple(chain))
         used.update(tx.hash for tx in chain)
     if len(used) != len(by_hash):

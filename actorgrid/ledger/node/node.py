@@ -32,7 +32,7 @@ from actorgrid.ledger.node.params import (
     integer,
     trytes_list,
 )
-from actorgrid.ledger.node.store import TangleStore
+from actorgrid.ledger.node.store import BundleRow, TangleStore
 from actorgrid.ledger.node.transaction import Transaction, parse_transaction
 from actorgrid.ledger.trytes import (
     HASH_TRYTES,
@@ -53,6 +53,9 @@ APP_VERSION: Final = "0.1.0"
 #: the (virtual) coordinator whose milestones confirm bundles
 COORDINATOR: Final = "ACTORGRID9COORDINATOR".ljust(HASH_TRYTES, "9")
 MAX_DEPTH: Final = 15
+#: highest minWeightMagnitude attachToTangle does for a request (the IOTA mainnet's):
+#: the expected work grows 3x per step, so MWM 81 would never finish
+MAX_REQUEST_MWM: Final = 14
 _TIP_SAMPLE: Final = 8
 _PARSE_CACHE: Final = 4096
 
@@ -229,9 +232,7 @@ class TangleNode:
     def _settle(self, tail: str, milestone: int) -> bool:
         """Confirm or reject one pending attachment; False if it must stay pending."""
         rows = self._store.bundle_rows(tail)
-        inside = {r[0] for r in rows}
-        approvees = sorted(({r[3] for r in rows} | {r[4] for r in rows}) - inside - {NULL_HASH})
-        states = self._store.tail_info(approvees)
+        states = self._store.tail_info(_approvees(rows))
         if any(state == "conflicting" for _, state in states.values()):
             self._store.set_status(tail, "conflicting", None, "approves a conflicting bundle")
             return True
@@ -312,7 +313,10 @@ class TangleNode:
         return {"trunkTransaction": trunk, "branchTransaction": branch}
 
     def _attach_to_tangle(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        mwm = max(self.mwm, integer(request, "minWeightMagnitude", low=1, high=81))
+        requested = integer(
+            request, "minWeightMagnitude", low=1, high=max(self.mwm, MAX_REQUEST_MWM)
+        )
+        mwm = max(self.mwm, requested)
         raw = trytes_list(request)
         trunk, branch = request.get("trunkTransaction"), request.get("branchTransaction")
         return {"trytes": attach_bundle(raw, trunk, branch, mwm)}
@@ -320,11 +324,9 @@ class TangleNode:
     def _store_transactions(self, request: Mapping[str, Any]) -> dict[str, Any]:
         raw = trytes_list(request)
         parsed = [self._parse(i, trytes) for i, trytes in enumerate(raw)]
+        bundles = assemble_bundles(parsed)
         with self._lock:
-            known = self._store.known(t.hash for t in parsed)
-        bundles = [b for b in assemble_bundles(parsed) if b[0].hash not in known]
-        if any(t.hash in known for b in bundles for t in b):
-            raise InvalidBundle("Invalid bundle: shares transactions with a stored bundle")
+            bundles = self._unstored(bundles)
         if self._validator is None:  # CPU-heavy (signatures): outside the lock
             for bundle in bundles:
                 validate_bundle(bundle)
@@ -357,11 +359,17 @@ class TangleNode:
                 self._parsed.pop(next(iter(self._parsed)))
         return tx
 
+    def _unstored(self, bundles: list[Bundle]) -> list[Bundle]:
+        """Drop bundles already stored; refuse one sharing transactions with a stored one."""
+        known = self._store.known(t.hash for b in bundles for t in b)
+        fresh = [b for b in bundles if b[0].hash not in known]
+        if any(t.hash in known for b in fresh for t in b):
+            raise InvalidBundle("Invalid bundle: shares transactions with a stored bundle")
+        return fresh
+
     def _check_and_insert(self, bundles: list[Bundle]) -> None:
-        hashes = [t.hash for b in bundles for t in b]
-        if self._store.known(hashes):  # stored meanwhile by another thread
-            bundles = [b for b in bundles if not self._store.known([b[0].hash])]
-        incoming = set(hashes)
+        bundles = self._unstored(bundles)  # again: another thread may have stored meanwhile
+        incoming = {t.hash for b in bundles for t in b}
         outside = sorted(
             ({t.trunk for b in bundles for t in b} | {t.branch for b in bundles for t in b})
             - incoming
@@ -453,26 +461,31 @@ class TangleNode:
             raise BadRequest("Invalid params: 'tails' is empty")
         with self._lock:
             info = self._store.tail_info(tails)
-            delta: dict[str, int] = defaultdict(int)
-            seen: set[str] = set()
             for tail in tails:
                 if tail not in info:
                     raise BadRequest(f"Invalid transaction, unknown: {tail}")
                 if info[tail][0] != 0:
                     raise BadRequest(f"Invalid transaction, not a tail: {tail}")
-                state = info[tail][1]
-                if state == "conflicting":
+                if info[tail][1] == "conflicting":
                     return {"state": False, "info": f"tail {tail} is conflicting"}
-                if state == "pending" and tail not in seen:
-                    seen.add(tail)
-                    rows = self._store.bundle_rows(tail)
-                    inside = {r[0] for r in rows}
-                    outside = ({r[3] for r in rows} | {r[4] for r in rows}) - inside
-                    parents = self._store.tail_info(sorted(outside))
-                    if any(s == "conflicting" for _, s in parents.values()):
+            # Like IRI: every unconfirmed bundle in the tails' past cone, applied together
+            # to the confirmed ledger, must leave no balance negative.
+            delta: dict[str, int] = defaultdict(int)
+            seen: set[str] = set()
+            queue = [t for t in tails if info[t][1] == "pending"]
+            while queue:
+                tail = queue.pop()
+                if tail in seen:
+                    continue
+                seen.add(tail)
+                rows = self._store.bundle_rows(tail)
+                for _, address, value, _, _ in rows:
+                    delta[address] += value
+                for parent, status in self._store.attachments_of(_approvees(rows)).values():
+                    if status == "conflicting":
                         return {"state": False, "info": f"tail {tail} approves a conflict"}
-                    for _, address, value, _, _ in rows:
-                        delta[address] += value
+                    if status == "pending":
+                        queue.append(parent)
             addresses = sorted(delta)
             balances = self._store.balances(addresses)
         for address, balance in zip(addresses, balances, strict=True):
@@ -485,6 +498,12 @@ class TangleNode:
         latest = self._store.latest_milestone()
         assert latest is not None  # genesis milestone 0 always exists
         return latest
+
+
+def _approvees(rows: list[BundleRow]) -> list[str]:
+    """What a stored bundle approves outside itself (sorted, without the null hash)."""
+    inside = {r[0] for r in rows}
+    return sorted(({r[3] for r in rows} | {r[4] for r in rows}) - inside - {NULL_HASH})
 
 
 def _milestone_hash(index: int) -> str:

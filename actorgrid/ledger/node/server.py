@@ -46,7 +46,7 @@ async def _handle(request: web.Request) -> web.Response:
         chunks.append(chunk)
     try:
         payload = json.loads(b"".join(chunks))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep to parse
         return _reply(400, {"error": "Invalid JSON syntax"})
     if not isinstance(payload, dict):
         return _reply(400, {"error": "Invalid request: expected a JSON object"})

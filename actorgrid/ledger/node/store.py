@@ -182,6 +182,18 @@ class TangleStore:
             out.update((r[0], (int(r[1]), r[2])) for r in rows)
         return out
 
+    def attachments_of(self, hashes: Sequence[str]) -> dict[str, tuple[str, Status]]:
+        """For each known hash: (tail of its attachment, status of that attachment)."""
+        out: dict[str, tuple[str, Status]] = {}
+        for part in _chunks(hashes):
+            rows = self._db.execute(
+                "SELECT tx.hash, a.tail, a.status FROM tx JOIN attachment a"
+                f" ON a.tail = tx.tail WHERE tx.hash IN ({_marks(len(part))})",
+                part,
+            )
+            out.update((r[0], (r[1], r[2])) for r in rows)
+        return out
+
     def tips(self, limit: int) -> list[str]:
         """Most recent unapproved transactions of non-conflicting attachments."""
         rows = self._db.execute(

@@ -344,7 +344,7 @@ class RemoteNode:
                 log.debug("%s: cannot reach %s at %s: %s", self.name, peer.name, peer.url, exc)
             else:
                 try:
-                    key, epoch = await self._client_handshake(ws, peer)
+                    key, epoch, first = await self._client_handshake(ws, peer)
                 except (
                     HandshakeFailed,
                     ProtocolViolation,
@@ -357,7 +357,7 @@ class RemoteNode:
                     await ws.close()
                 else:
                     delay = first
-                    await self._run_connection(peer, ws, key, epoch)
+                    await self._run_connection(peer, ws, key, epoch, first)
             if self._closing:
                 return
             await asyncio.sleep(delay * random.uniform(0.5, 1.0))
@@ -368,7 +368,14 @@ class RemoteNode:
 
     async def _client_handshake(
         self, ws: aiohttp.ClientWebSocketResponse, peer: Peer
-    ) -> tuple[bytes, int]:
+    ) -> tuple[bytes, int, bytes]:
+        """Hellos both ways, then one frame each way under the connection key.
+
+        Hellos are MAC'd with the long-term secret and can be replayed; only a frame under
+        the key derived from both fresh nonces proves the far side is live and holds the
+        secret. The client proves it first (the server waits for that before it installs
+        the connection and acks); returns the key, the peer's epoch and its first body.
+        """
         nonce = new_nonce()
         await ws.send_bytes(hello_frame(peer.secret, self.name, self.session, self.epoch, nonce))
         async with asyncio.timeout(_HANDSHAKE_TIMEOUT):
@@ -376,7 +383,13 @@ class RemoteNode:
         if msg.type != aiohttp.WSMsgType.BINARY:
             raise HandshakeFailed(f"peer answered {msg.type.name}, not a hello")
         hello = check_server_hello(msg.data, peer.secret, peer.name, self.max_frame)
-        return conn_key(peer.secret, nonce, hello.nonce), hello.epoch
+        key = conn_key(peer.secret, nonce, hello.nonce)
+        await ws.send_bytes(seal(key, pack_envelope(ACK, peer.rx.get(hello.epoch) or 0)))
+        async with asyncio.timeout(_HANDSHAKE_TIMEOUT):
+            msg = await ws.receive()
+        if msg.type != aiohttp.WSMsgType.BINARY:
+            raise HandshakeFailed(f"peer answered {msg.type.name}, not a first frame")
+        return key, hello.epoch, unseal(key, msg.data)
 
     async def _accept(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=self._max_ws_msg(), heartbeat=self._heartbeat)
@@ -402,7 +415,28 @@ class RemoteNode:
         nonce = new_nonce()
         await ws.send_bytes(hello_frame(peer.secret, self.name, self.session, self.epoch, nonce))
         key = conn_key(peer.secret, hello.nonce, nonce)
-        await self._run_connection(peer, ws, key, hello.epoch)
+        # A hello can be replayed (it is MAC'd with the long-term secret), so the client
+        # only counts as authenticated once a frame under the fresh connection key arrives
+        # (its writer sends an ack at once); until then the live connection stays in place.
+        try:
+            async with asyncio.timeout(_HANDSHAKE_TIMEOUT):
+                msg = await ws.receive()
+            if msg.type != aiohttp.WSMsgType.BINARY:
+                raise HandshakeFailed(f"{msg.type.name} instead of a first frame")
+            first = unseal(key, msg.data)
+        except (TimeoutError, HandshakeFailed, ProtocolViolation) as exc:
+            self.stats["auth_failures"] += 1
+            log.warning(
+                "%s: rejected connection from %s claiming to be %s: %s: %s",
+                self.name,
+                request.remote,
+                name,
+                type(exc).__name__,
+                exc,
+            )
+            await ws.close(code=aiohttp.WSCloseCode.POLICY_VIOLATION, message=b"auth failed")
+            return ws
+        await self._run_connection(peer, ws, key, hello.epoch, first)
         return ws
 
     async def _run_connection(
@@ -411,7 +445,12 @@ class RemoteNode:
         ws: web.WebSocketResponse | aiohttp.ClientWebSocketResponse,
         key: bytes,
         peer_epoch: int,
+        first: bytes | None = None,
     ) -> None:
+        """Install an authenticated connection and serve it until it closes.
+
+        ``first`` is a batch body already read and authenticated during the handshake.
+        """
         old = peer.conn
         if old is not None:  # a newer connection replaces a stale one
             await old.ws.close()
@@ -432,7 +471,7 @@ class RemoteNode:
         conn.wake.set()
         code = aiohttp.WSCloseCode.OK
         try:
-            await self._read_loop(peer, conn)
+            await self._read_loop(peer, conn, first)
         except ProtocolViolation as exc:
             self.stats["protocol_errors"] += 1
             code = aiohttp.WSCloseCode.POLICY_VIOLATION
@@ -468,7 +507,11 @@ class RemoteNode:
                 except (ConnectionError, RuntimeError):  # closed under us: reader ends it
                     return
 
-    async def _read_loop(self, peer: Peer, conn: Connection) -> None:
+    async def _read_loop(self, peer: Peer, conn: Connection, first: bytes | None) -> None:
+        if first is not None:
+            async with peer.rx_lock:
+                await self._receive_batch(peer, conn, first)
+            conn.wake.set()
         async for msg in conn.ws:
             if msg.type != aiohttp.WSMsgType.BINARY:
                 if msg.type == aiohttp.WSMsgType.ERROR:
@@ -479,26 +522,31 @@ class RemoteNode:
             except ProtocolViolation:
                 self.stats["auth_failures"] += 1
                 raise
-            for env in envelopes(body, self.max_frame):
-                if env.kind == ACK:
-                    self._acked(peer, env.seq)
-                    continue
-                if env.kind == HELLO:
-                    raise ProtocolViolation("hello after handshake")
-                hw = peer.rx.get(conn.peer_epoch)
-                if hw is not None and env.seq <= hw:
-                    self.stats["duplicates"] += 1
-                    conn.ack_due = True
-                    continue
-                if hw is not None and env.seq != hw + 1:
-                    raise ProtocolViolation(f"gap in sequence: got {env.seq} after {hw}")
-                await self._deliver(peer, env)
-                peer.rx[conn.peer_epoch] = env.seq
-                if self._journal is not None:
-                    self._journal.received(peer.name, conn.peer_epoch, env.seq)
-                conn.ack_due = True
+            async with peer.rx_lock:
+                await self._receive_batch(peer, conn, body)
             if conn.ack_due:
                 conn.wake.set()
+
+    async def _receive_batch(self, peer: Peer, conn: Connection, body: bytes) -> None:
+        """Handle one authenticated batch: acks, then reliable envelopes in sequence."""
+        for env in envelopes(body, self.max_frame):
+            if env.kind == ACK:
+                self._acked(peer, env.seq)
+                continue
+            if env.kind == HELLO:
+                raise ProtocolViolation("hello after handshake")
+            hw = peer.rx.get(conn.peer_epoch)
+            if hw is not None and env.seq <= hw:
+                self.stats["duplicates"] += 1
+                conn.ack_due = True
+                continue
+            if hw is not None and env.seq != hw + 1:
+                raise ProtocolViolation(f"gap in sequence: got {env.seq} after {hw}")
+            await self._deliver(peer, env)
+            peer.rx[conn.peer_epoch] = env.seq
+            if self._journal is not None:
+                self._journal.received(peer.name, conn.peer_epoch, env.seq)
+            conn.ack_due = True
 
     def _acked(self, peer: Peer, seq: int) -> None:
         if peer.outbox.ack(seq):

@@ -38,9 +38,8 @@ class Outbox:
         self.next_seq = 1
         if journal is not None:
             self.next_seq, rows = journal.load(peer)
-            if rows:
-                self._first = rows[0][0]
-                self._items = [body for _, body in rows]
+            self._first = rows[0][0] if rows else self.next_seq
+            self._items = [body for _, body in rows]
 
     def __len__(self) -> int:
         return len(self._items) - self._head

@@ -37,6 +37,9 @@ class Peer:
         self.url: str | None = None
         self.conn: Connection | None = None
         self.rx: dict[int, int | None] = {}  # peer stream epoch -> highest delivered seq
+        # Held while a frame's envelopes are checked against ``rx`` and delivered: a
+        # replacement connection must not re-deliver what an old one is still delivering.
+        self.rx_lock = asyncio.Lock()
         self.down = False
         self.down_timer: asyncio.TimerHandle | None = None
         self.watchers: dict[RemoteRef, set[ActorRef]] = {}

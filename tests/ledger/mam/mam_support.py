@@ -49,31 +49,40 @@ class FakeTangle(BaseAdapter):  # type: ignore[misc]
     def get_uri(self) -> str:
         return "fake://tangle"
 
-    def attach(self, address: str, payload: str, tag: str = "MAM") -> str:
-        bundle = _random_hash()
+    def attach(
+        self, address: str, payload: str, tag: str = "MAM", *, bundle: str | None = None
+    ) -> str:
+        """Store ``payload`` as one attachment: trunks chain tail -> head, like IRI's.
+
+        ``bundle`` reuses a bundle hash (a zero-value bundle's hash does not cover the
+        message fragments, so anyone can reattach one with different fragments).
+        """
+        bundle = bundle or _random_hash()
         pieces = [payload[i : i + FRAGMENT] for i in range(0, len(payload), FRAGMENT)] or [""]
-        for index, piece in enumerate(pieces):
+        trunk = ""
+        stamp = len(self.trytes)
+        for index in reversed(range(len(pieces))):
             tx = Transaction(
                 hash_=TransactionHash(_random_hash()),
-                signature_message_fragment=Fragment(piece.ljust(FRAGMENT, "9")),
+                signature_message_fragment=Fragment(pieces[index].ljust(FRAGMENT, "9")),
                 address=Address(address),
                 value=0,
                 timestamp=1_700_000_000,
                 current_index=index,
                 last_index=len(pieces) - 1,
                 bundle_hash=BundleHash(bundle),
-                trunk_transaction_hash=TransactionHash(""),
+                trunk_transaction_hash=TransactionHash(trunk),
                 branch_transaction_hash=TransactionHash(""),
                 tag=Tag(tag),
-                attachment_timestamp=len(self.trytes),
+                attachment_timestamp=stamp,
                 attachment_timestamp_lower_bound=0,
                 attachment_timestamp_upper_bound=0,
                 nonce=Tag(""),
             )
             raw = str(tx.as_tryte_string())
-            tx_hash = str(Transaction.from_tryte_string(raw).hash)
-            self.trytes[tx_hash] = raw
-            self.by_address.setdefault(address, []).append(tx_hash)
+            trunk = str(Transaction.from_tryte_string(raw).hash)
+            self.trytes[trunk] = raw
+            self.by_address.setdefault(address, []).append(trunk)
         return bundle
 
     def send_request(self, payload: dict[str, Any], **kwargs: Any) -> dict[str, Any]:

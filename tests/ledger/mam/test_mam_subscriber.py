@@ -192,3 +192,24 @@ def test_bad_roots_are_refused_before_any_query(tangle: FakeTangle, api: Iota, r
     add_parser(parser.add_subparsers(dest="command"))
     assert run_follow(parser.parse_args(["mam", "follow", root]), io.StringIO(), api=api) == 2
     assert tangle.requests == 0
+
+
+async def test_reattachment_with_swapped_fragments_cannot_hide_the_genuine_message(
+    tangle: FakeTangle, api: Iota
+) -> None:
+    """A zero-value bundle hash does not cover its fragments: an attacker can reattach the
+    genuine bundle (same bundle hash) with one fragment altered. Transactions must be
+    grouped per attachment (trunk chain), not per bundle hash, or the two mix."""
+    state = create_channel(SEED, 1, "public")
+    genuine = create_message(state, "GENUINE")
+    assert len(genuine.payload) > 2187  # several transactions
+    bundle = tangle.attach(genuine.address, genuine.payload)
+    pos = 2187 + 10  # inside the second fragment
+    forged = genuine.payload[:pos] + ("A" if genuine.payload[pos] != "A" else "B")
+    forged += genuine.payload[pos + 1 :]
+    tangle.attach(genuine.address, forged, bundle=bundle)
+    sub = MamSubscriber(api, genuine.root)
+    [message] = sub.poll()
+    assert message.message == "GENUINE"
+    assert len(sub.rejected) == 1
+    assert isinstance(sub.rejected[0].error, MamSignatureError)

@@ -101,6 +101,7 @@ async def test_http_rejects_bad_requests_without_state_change(kit: Any, node: Ta
             (b'{"command": "getNodeInfo"}', {"X-IOTA-API-Version": ""}),
             (b'{"command": "storeTransactions", "trytes": ["' + b"9" * MAX_BODY_BYTES + b'"]}', {}),
             (b'{"command": "storeTransactions", "trytes": ["ABC"]}', {}),
+            (b"[" * 100_000 + b"]" * 100_000, {}),  # nesting deeper than the parser's stack
         ]
         for body, headers in cases:
             status, reply = await _post(server.url, body, headers)

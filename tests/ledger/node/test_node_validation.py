@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
 from iota import Bundle, TryteString
 from iota.transaction.validator import BundleValidator
 
+from actorgrid.ledger.ccurl import transaction_hash
 from actorgrid.ledger.node import TangleNode
-from actorgrid.ledger.trytes import Layout, int_to_trytes
+from actorgrid.ledger.trytes import Layout, has_trailing_zero_trits, int_to_trytes
 
 
 def _rejected(kit: Any, node: TangleNode, trytes: list[str], needle: str) -> None:
@@ -221,6 +223,10 @@ def test_approving_a_conflict_never_confirms(kit: Any, manual_node: TangleNode) 
         }
     )
     kit.ok(kit.store(node, response["trytes"]))
+    child_tail = kit.tail_hash(response["trytes"])
+    # its past cone holds both spends: it can never confirm, so it is not consistent
+    consistency = node.handle({"command": "checkConsistency", "tails": [child_tail]})
+    assert consistency["state"] is False, consistency
     node.issue_milestone()
     assert node.attachment_status(kit.tail_hash(b)) == "conflicting"
     assert node.attachment_status(kit.tail_hash(response["trytes"])) == "conflicting"
@@ -282,3 +288,42 @@ def test_child_before_parent_in_one_request_confirms(kit: Any, node: TangleNode)
     assert states["states"] == [True, True]
     approvers = node.handle({"command": "findTransactions", "approvees": [parent_tail]})
     assert approvers["hashes"] == [tails[0]]
+
+
+def test_attach_refuses_an_unbounded_proof_of_work(kit: Any, node: TangleNode) -> None:
+    """A request may not ask for PoW far above what any node needs (MWM 81 never ends)."""
+    trytes = kit.build([kit.pay(kit.addr(kit.SEED_B, 0), 0)])
+    request = {
+        "command": "attachToTangle",
+        "trunkTransaction": "9" * 81,
+        "branchTransaction": "9" * 81,
+        "minWeightMagnitude": 81,
+        "trytes": trytes,
+    }
+    responses: list[dict[str, Any]] = []
+    worker = threading.Thread(target=lambda: responses.append(node.handle(request)), daemon=True)
+    worker.start()
+    worker.join(30)
+    assert responses, "attachToTangle at MWM 81 did not return"
+    assert "minweightmagnitude" in responses[0]["error"].lower()
+
+
+def _retagged(tx: str, mwm: int) -> str:
+    """``tx`` with another tag (not part of the bundle essence) and fresh PoW."""
+    for n in range(100_000):
+        candidate = _replace(tx, Layout.TAG, int_to_trytes(n + 1, 27))
+        if has_trailing_zero_trits(transaction_hash(candidate), mwm):
+            return candidate
+    raise AssertionError("no nonce found")
+
+
+def test_two_tails_sharing_a_transaction_are_refused(kit: Any, node: TangleNode) -> None:
+    """Two attachments may not share a transaction: a clear error, not a server failure."""
+    trytes = kit.attach(
+        node,
+        kit.build([kit.pay(kit.addr(kit.SEED_B, 0), 0, "A"), kit.pay(kit.addr(kit.SEED_B, 1), 0)]),
+    )
+    other_tail = _retagged(trytes[0], node.mwm)
+    _rejected(kit, node, [*trytes, other_tail], "bundle")
+    kit.ok(kit.store(node, trytes))
+    _rejected(kit, node, [other_tail, trytes[1]], "bundle")
