@@ -65,6 +65,15 @@ def add_parser(subparsers: Any) -> None:
         help="keep the tangle, journal and MAM channels in DIR (serve it afterwards with "
         "`actorgrid node --db DIR/tangle.sqlite` and read a stream with `actorgrid mam follow`)",
     )
+    demo.add_argument(
+        "--crash",
+        action="append",
+        default=[],
+        type=_crash_spec,
+        metavar="ENTITY@SLOT",
+        help="crash ENTITY in the middle of SLOT (repeatable); its supervisor restarts it and "
+        "the run's figures must not change",
+    )
     demo.add_argument("--quiet", action="store_true", help="no progress lines")
     demo.set_defaults(handler=main_demo)
 
@@ -95,7 +104,7 @@ def main_demo(args: argparse.Namespace) -> int:
     from actorgrid.actors.configure import grid_spec_from_config, without_ledger
     from actorgrid.actors.plot import write_plot
     from actorgrid.actors.report import format_summary, write_report
-    from actorgrid.actors.run import run_grid
+    from actorgrid.actors.run import Fault, run_grid
     from actorgrid.config import ConfigError, load_config
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -127,8 +136,15 @@ def main_demo(args: argparse.Namespace) -> int:
         file=out,
         flush=True,
     )
+    unknown = sorted({entity for entity, _ in args.crash} - _entity_ids(spec))
+    if unknown:
+        print(f"actorgrid demo: --crash: unknown entity {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    faults = [Fault(at_s=(slot + 0.5) * spec.slot_s, entity=entity) for entity, slot in args.crash]
     progress = None if args.quiet else _Progress(spec.slots, out)
-    results = asyncio.run(run_grid(spec, ledger=_ledger_for(spec), progress=progress))
+    results = asyncio.run(
+        run_grid(spec, ledger=_ledger_for(spec), progress=progress, faults=faults)
+    )
     print(format_summary(results), file=out)
     if args.report:
         write_report(results, args.report)
@@ -137,6 +153,23 @@ def main_demo(args: argparse.Namespace) -> int:
         write_plot(results, args.plot)
         print(f"plot written to {args.plot}", file=out)
     return 0
+
+
+def _crash_spec(text: str) -> tuple[str, int]:
+    """Parse ``ENTITY@SLOT`` for ``--crash``."""
+    entity, sep, slot = text.rpartition("@")
+    if not sep or not entity or not slot.isdigit():
+        raise argparse.ArgumentTypeError(f"expected ENTITY@SLOT, got {text!r}")
+    return entity, int(slot)
+
+
+def _entity_ids(spec: Any) -> set[str]:
+    """Every entity a fault may name: the grid, producers, sources and consumers."""
+    ids = {spec.name}
+    ids.update(p.id for p in spec.producers)
+    ids.update(s.id for _, s in spec.sources)
+    ids.update(c.id for c in spec.consumers)
+    return ids
 
 
 def _ledger_for(spec: Any) -> Any:

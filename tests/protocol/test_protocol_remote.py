@@ -399,27 +399,41 @@ async def test_reconnect_during_a_blocked_delivery_does_not_deliver_twice(
     """A new connection must not re-deliver what the old one is still delivering."""
     from actorgrid.protocol.remote import _node
 
+    contended = asyncio.Event()  # the new connection waits for the old delivery to finish
+
+    class SpyLock(asyncio.Lock):
+        async def acquire(self) -> bool:
+            if self.locked():
+                contended.set()
+            return await super().acquire()
+
     async with pair() as p:
         slow = _Slow()
         p.a.expose(slow, "/slow")  # type: ignore[arg-type]
+        p.a._peers["b"].rx_lock = SpyLock()
         p.b.connect("a", p.a.url)
         p.b.ref("a", "/slow").tell(Ping(0))
         await asyncio.wait_for(slow.entered.wait(), 10)  # a's reader is now stuck in send
 
-        # Observe the first frame a's reader takes off the *new* connection (b's readers
-        # run in b's tasks); everything up to its first await runs in the same step.
-        frame_seen = asyncio.Event()
+        # ... or the new connection hands the resent Ping(0) over again: a's reader takes
+        # a frame carrying it (b's readers run in b's tasks) and, up to its first await,
+        # delivers it in that same step.
+        resent_read = asyncio.Event()
         real_unseal = _node.unseal
 
         def spy(key: bytes, frame: bytes) -> bytes:
             body = real_unseal(key, frame)
             if asyncio.current_task() not in p.b._tasks and b"control.ping" in body:
-                frame_seen.set()
+                resent_read.set()
             return body
 
         monkeypatch.setattr(_node, "unseal", spy)
         p.b._spawn(p.b._dial_loop(p.b._peers["a"]))  # a second connection replaces the first
-        await asyncio.wait_for(frame_seen.wait(), 10)  # the resent Ping(0) reached a
+        waits = {asyncio.ensure_future(e.wait()) for e in (contended, resent_read)}
+        _, pending = await asyncio.wait(waits, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        assert contended.is_set() or resent_read.is_set()
         assert slow.got == [Ping(0)]  # not handed over a second time meanwhile
         slow.release.set()
         p.b.ref("a", "/slow").tell(Ping(1))

@@ -160,11 +160,7 @@ def create_message(state: ChannelState, message: str) -> MamMessage:
 
     root_trytes = trits_to_trytes(root)
     next_root_trytes = trits_to_trytes(next_root)
-    if state.index == state.count - 1:
-        state.start += state.next_count  # sic: the reference's quirk (mam-v0.md §13.3)
-        state.index = 0
-    else:
-        state.index += 1
+    state.start, state.index = advanced(state)
     state.next_root = next_root_trytes
     return MamMessage(
         payload=trits_to_trytes(payload),
@@ -172,6 +168,13 @@ def create_message(state: ChannelState, message: str) -> MamMessage:
         address=message_address(root_trytes, state.mode),
         next_root=next_root_trytes,
     )
+
+
+def advanced(state: ChannelState) -> tuple[int, int]:
+    """``(start, index)`` after one message, as the reference advances them."""
+    if state.index == state.count - 1:
+        return state.start + state.next_count, 0  # sic: the reference's quirk (§13.3)
+    return state.start, state.index + 1
 
 
 def mask(sponge: curl.Sponge, plain: Trits) -> Trits:

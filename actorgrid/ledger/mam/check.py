@@ -7,6 +7,7 @@ with ``N passed, M failed``.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +52,11 @@ def check_file(path: str | Path) -> list[CaseResult]:
 
 def main(path: str) -> int:
     """Print failures and the summary line; exit status 1 if any case failed."""
-    results = check_file(path)
+    try:
+        results = check_file(path)
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # unreadable or not a vector file
+        print(f"error: cannot read vector file {path}: {exc!r}", file=sys.stderr)
+        return 2
     failed = [r for r in results if not r.passed]
     for result in failed:
         print(f"FAIL {result.case_id}: {'; '.join(result.problems)}")

@@ -45,12 +45,16 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run_follow(args: argparse.Namespace, out: TextIO = sys.stdout, api: Any = None) -> int:
     """Run ``mam follow`` with parsed ``args``; ``api`` overrides ``--node`` (tests)."""
-    if api is None:
-        from iota import Iota
-
-        api = Iota(args.node)
     try:
+        if api is None:
+            from iota import Iota
+
+            api = Iota(args.node)  # ValueError (InvalidUri) for a malformed URL
         sub = _subscriber(api, args)
+    except (MamError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
         if args.watch:
             asyncio.run(_watch(sub, args, out))
         else:

@@ -23,6 +23,7 @@ from .channel import (
     ChannelState,
     MamMessage,
     Mode,
+    advanced,
     channel_root,
     create_channel,
     random_trytes,
@@ -31,6 +32,9 @@ from .channel import (
 from .errors import MamError
 
 MAX_CHANNEL_ID = 64
+#: every message derives the leaves of its tree and the next one: two trees must fit the
+#: encoder's leaf cache (512), and a huge tree would take hours to create
+MAX_TREE_SIZE = 256
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS mam_channels (
     channel_id TEXT PRIMARY KEY,
@@ -133,9 +137,9 @@ class MamChannelStore:
         """
         if not 1 <= len(channel_id) <= MAX_CHANNEL_ID:
             raise MamStoreError(f"channel id must be 1-{MAX_CHANNEL_ID} characters")
+        if not 1 <= tree_size <= MAX_TREE_SIZE:
+            raise MamStoreError(f"tree_size must be 1-{MAX_TREE_SIZE}")
         state = create_channel(seed or random_trytes(), security, mode, side_key)
-        if tree_size < 1:
-            raise MamStoreError("tree_size must be >= 1")
         state.count = state.next_count = tree_size
         root = channel_root(state)
         try:
@@ -208,6 +212,8 @@ class MamChannelStore:
         advanced the channel); ``close`` marks the channel closed (after ``goodbye``).
         """
         validate_state(after)
+        if (after.start, after.index) != advanced(before):
+            raise MamStoreError("the new state must advance the channel by exactly one leaf")
         key_index = before.start + before.index
         with self._transaction() as db:
             row = db.execute(
@@ -302,10 +308,11 @@ class MamChannelStore:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
+                self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:  # also when COMMIT itself failed (I/O error)
+                    self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
 
 
 def copy_state(state: ChannelState) -> ChannelState:

@@ -24,7 +24,7 @@ from actorgrid.ledger.trytes import (
     validate_signature,
 )
 
-__all__ = ["Bundle", "assemble_bundles", "validate_bundle"]
+__all__ = ["Bundle", "assemble_bundles", "spends", "validate_bundle"]
 
 #: the transactions of one attachment of a bundle, tail (index 0) first
 Bundle = tuple[Transaction, ...]

@@ -186,8 +186,6 @@ class TangleNode:
             self._store.add_milestone(index, _milestone_hash(index), self._now())
             return index
 
-    confirm_pending = issue_milestone
-
     async def coordinate(self, poll_s: float = 0.5) -> None:
         """Run the coordinator until cancelled: milestones every ``milestone_interval``."""
         if not self.milestone_interval:
@@ -238,6 +236,9 @@ class TangleNode:
             return True
         if any(state == "pending" for _, state in states.values()):
             return False  # its past cone is not settled yet
+        if _moves_value(rows) and self._store.bundle_confirmed(self._store.bundle_of(tail)):
+            self._store.set_status(tail, "conflicting", None, "replay of a confirmed bundle")
+            return True
         delta: dict[str, int] = defaultdict(int)
         for _, address, value, _, _ in rows:
             if value:
@@ -302,14 +303,20 @@ class TangleNode:
             raise BadRequest("Invalid reference input")
         with self._lock:
             if reference is not None:
-                info = self._store.tail_info([reference]).get(reference)
-                if info is None:
+                if not self._store.known([reference]):
                     raise BadRequest(f"Reference transaction {reference} not found")
-                if info[1] == "conflicting":
+                if self._cone_conflict([reference]):
                     raise BadRequest(f"Reference transaction {reference} is inconsistent")
-            tips = self._store.tips(_TIP_SAMPLE) or [NULL_HASH]
-        trunk = self._rng.choice(tips)
-        branch = reference if reference is not None else self._rng.choice(tips)
+            tips = self._store.tips(_TIP_SAMPLE)
+            self._rng.shuffle(tips)
+            # Like IRI's walk validator: never hand out a pair whose past cones conflict
+            # (a bundle approving two double spends could never confirm).
+            fixed = [reference] if reference is not None else []
+            trunk = next((t for t in tips if not self._cone_conflict([t, *fixed])), NULL_HASH)
+            branch = reference
+            if branch is None:
+                pair = (t for t in tips if t != trunk and not self._cone_conflict([trunk, t]))
+                branch = next(pair, trunk)
         return {"trunkTransaction": trunk, "branchTransaction": branch}
 
     def _attach_to_tangle(self, request: Mapping[str, Any]) -> dict[str, Any]:
@@ -380,6 +387,12 @@ class TangleNode:
             raise NotSolid(f"Transaction approves unknown transaction {min(missing)}")
         for bundle in bundles:
             delta = spends(bundle)
+            if any(d < 0 for d in delta.values()) and self._store.bundle_confirmed(
+                bundle[0].bundle
+            ):
+                raise InvalidBundle(
+                    f"Invalid bundle {bundle[0].bundle}: already confirmed (a replayed spend)"
+                )
             addresses = sorted(a for a, d in delta.items() if d < 0)
             for address, balance in zip(addresses, self._store.balances(addresses), strict=True):
                 if balance + delta[address] < 0:
@@ -466,38 +479,54 @@ class TangleNode:
                     raise BadRequest(f"Invalid transaction, unknown: {tail}")
                 if info[tail][0] != 0:
                     raise BadRequest(f"Invalid transaction, not a tail: {tail}")
-                if info[tail][1] == "conflicting":
-                    return {"state": False, "info": f"tail {tail} is conflicting"}
-            # Like IRI: every unconfirmed bundle in the tails' past cone, applied together
-            # to the confirmed ledger, must leave no balance negative.
-            delta: dict[str, int] = defaultdict(int)
-            seen: set[str] = set()
-            queue = [t for t in tails if info[t][1] == "pending"]
-            while queue:
-                tail = queue.pop()
-                if tail in seen:
-                    continue
-                seen.add(tail)
-                rows = self._store.bundle_rows(tail)
-                for _, address, value, _, _ in rows:
-                    delta[address] += value
-                for parent, status in self._store.attachments_of(_approvees(rows)).values():
-                    if status == "conflicting":
-                        return {"state": False, "info": f"tail {tail} approves a conflict"}
-                    if status == "pending":
-                        queue.append(parent)
-            addresses = sorted(delta)
-            balances = self._store.balances(addresses)
-        for address, balance in zip(addresses, balances, strict=True):
-            if balance + delta[address] < 0:
-                return {"state": False, "info": f"{address} would go negative"}
+            conflict = self._cone_conflict(tails)
+        if conflict:
+            return {"state": False, "info": conflict}
         return {"state": True, "info": ""}
 
     # -- helpers ---------------------------------------------------------------------
+    def _cone_conflict(self, hashes: list[str]) -> str:
+        """Why the unconfirmed past cone of ``hashes`` can never confirm, or ``""``.
+
+        Like IRI's ledger validator: every pending bundle in the cone, applied together to
+        the confirmed ledger, must leave no balance negative and approve no conflict.
+        Expects the lock to be held.
+        """
+        delta: dict[str, int] = defaultdict(int)
+        seen: set[str] = set()
+        spending: set[str] = set()  # value bundles in the cone: each may confirm once
+        queue = list(self._store.attachments_of(sorted(set(hashes) - {NULL_HASH})).values())
+        while queue:
+            tail, status = queue.pop()
+            if status == "conflicting":
+                return f"tail {tail} is conflicting"
+            if status != "pending" or tail in seen:
+                continue
+            seen.add(tail)
+            rows = self._store.bundle_rows(tail)
+            if _moves_value(rows):
+                bundle = self._store.bundle_of(tail)
+                if bundle in spending or self._store.bundle_confirmed(bundle):
+                    return f"tail {tail} replays bundle {bundle}"
+                spending.add(bundle)
+            for _, address, value, _, _ in rows:
+                delta[address] += value
+            queue.extend(self._store.attachments_of(_approvees(rows)).values())
+        addresses = sorted(a for a, d in delta.items() if d < 0)
+        for address, balance in zip(addresses, self._store.balances(addresses), strict=True):
+            if balance + delta[address] < 0:
+                return f"{address} would go negative"
+        return ""
+
     def _latest(self) -> tuple[int, str, float]:
         latest = self._store.latest_milestone()
         assert latest is not None  # genesis milestone 0 always exists
         return latest
+
+
+def _moves_value(rows: list[BundleRow]) -> bool:
+    """Whether a stored bundle spends from an address (so it may confirm only once)."""
+    return any(r[2] < 0 for r in rows)
 
 
 def _approvees(rows: list[BundleRow]) -> list[str]:

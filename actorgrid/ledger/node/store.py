@@ -53,6 +53,7 @@ CREATE TABLE IF NOT EXISTS attachment (
     reason TEXT
 );
 CREATE INDEX IF NOT EXISTS attachment_status ON attachment(status, seq);
+CREATE INDEX IF NOT EXISTS attachment_bundle ON attachment(bundle, status);
 CREATE TABLE IF NOT EXISTS balance (address TEXT PRIMARY KEY, value INTEGER NOT NULL)
     WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS spent (address TEXT PRIMARY KEY) WITHOUT ROWID;
@@ -92,17 +93,20 @@ class TangleStore:
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield
+            self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            if self._db.in_transaction:  # also when COMMIT itself failed (I/O error)
+                self._db.execute("ROLLBACK")
             raise
-        self._db.execute("COMMIT")
 
     # -- meta ------------------------------------------------------------------------
     def meta(self, key: str) -> str | None:
+        """A stored setting (genesis fingerprint, supply), None if unset."""
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
     def set_meta(self, key: str, value: str) -> None:
+        """Store a setting."""
         self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     # -- transactions ----------------------------------------------------------------
@@ -205,6 +209,7 @@ class TangleStore:
         return [r[0] for r in rows]
 
     def count_transactions(self) -> int:
+        """Number of stored transactions."""
         return int(self._db.execute("SELECT COUNT(*) FROM tx").fetchone()[0])
 
     # -- attachments -----------------------------------------------------------------
@@ -214,6 +219,7 @@ class TangleStore:
         return [r[0] for r in rows]
 
     def bundle_rows(self, tail: str) -> list[BundleRow]:
+        """The transactions of the attachment with ``tail``, in index order."""
         rows = self._db.execute(
             "SELECT hash, address, value, trunk, branch FROM tx WHERE tail = ?"
             " ORDER BY current_index",
@@ -222,12 +228,27 @@ class TangleStore:
         return [(r[0], r[1], int(r[2]), r[3], r[4]) for r in rows]
 
     def set_status(self, tail: str, status: Status, milestone: int | None, reason: str) -> None:
+        """Settle an attachment (``milestone``: the one that confirmed it)."""
         self._db.execute(
             "UPDATE attachment SET status = ?, milestone = ?, reason = ? WHERE tail = ?",
             (status, milestone, reason, tail),
         )
 
+    def bundle_of(self, tail: str) -> str:
+        """The bundle hash of the (stored) attachment with ``tail``."""
+        row = self._db.execute("SELECT bundle FROM attachment WHERE tail = ?", (tail,)).fetchone()
+        return str(row[0])
+
+    def bundle_confirmed(self, bundle: str) -> bool:
+        """Whether some attachment of ``bundle`` is confirmed."""
+        row = self._db.execute(
+            "SELECT 1 FROM attachment WHERE bundle = ? AND status = 'confirmed' LIMIT 1",
+            (bundle,),
+        ).fetchone()
+        return row is not None
+
     def attachment_status(self, tail: str) -> tuple[Status, str | None] | None:
+        """(status, reason) of the attachment with ``tail``, None if unknown."""
         row = self._db.execute(
             "SELECT status, reason FROM attachment WHERE tail = ?", (tail,)
         ).fetchone()
@@ -235,6 +256,7 @@ class TangleStore:
 
     # -- ledger ----------------------------------------------------------------------
     def balances(self, addresses: Sequence[str]) -> list[int]:
+        """Confirmed balance per address (0 where none)."""
         found: dict[str, int] = {}
         for part in _chunks(addresses):
             rows = self._db.execute(
@@ -245,16 +267,20 @@ class TangleStore:
         return [found.get(a, 0) for a in addresses]
 
     def all_balances(self) -> dict[str, int]:
+        """Every non-zero confirmed balance."""
         rows = self._db.execute("SELECT address, value FROM balance WHERE value != 0")
         return {r[0]: int(r[1]) for r in rows}
 
     def set_balance(self, address: str, value: int) -> None:
+        """Set an address's confirmed balance."""
         self._db.execute("INSERT OR REPLACE INTO balance VALUES (?, ?)", (address, value))
 
     def mark_spent(self, addresses: Iterable[str]) -> None:
+        """Record that ``addresses`` were spent from."""
         self._db.executemany("INSERT OR IGNORE INTO spent VALUES (?)", [(a,) for a in addresses])
 
     def spent(self, addresses: Sequence[str]) -> list[bool]:
+        """Whether each address was spent from."""
         found: set[str] = set()
         for part in _chunks(addresses):
             rows = self._db.execute(
@@ -265,10 +291,12 @@ class TangleStore:
 
     # -- milestones ------------------------------------------------------------------
     def latest_milestone(self) -> tuple[int, str, float] | None:
+        """(index, hash, time) of the latest milestone, None before genesis."""
         row = self._db.execute(
             "SELECT idx, hash, time FROM milestone ORDER BY idx DESC LIMIT 1"
         ).fetchone()
         return None if row is None else (int(row[0]), str(row[1]), float(row[2]))
 
     def add_milestone(self, index: int, hash_: str, time: float) -> None:
+        """Record a milestone."""
         self._db.execute("INSERT INTO milestone VALUES (?, ?, ?)", (index, hash_, time))

@@ -3,6 +3,12 @@
 The client speaks first with its name, session, stream epoch and a fresh nonce; the
 server checks the MAC with the secret it holds for that name and answers likewise. Both
 then derive the per-connection MAC key from the secret and the two nonces.
+
+A hello alone proves nothing about liveness (it is MAC'd with the long-term secret, so a
+recorded one can be replayed). Key confirmation follows in ``RemoteNode``: the client
+sends a first frame under the connection key, and only then does the server install the
+connection (replacing any older one) and answer under that key; the client installs it
+once that answer verifies.
 """
 
 from __future__ import annotations

@@ -344,7 +344,7 @@ class RemoteNode:
                 log.debug("%s: cannot reach %s at %s: %s", self.name, peer.name, peer.url, exc)
             else:
                 try:
-                    key, epoch, first = await self._client_handshake(ws, peer)
+                    key, epoch, body = await self._client_handshake(ws, peer)
                 except (
                     HandshakeFailed,
                     ProtocolViolation,
@@ -357,7 +357,7 @@ class RemoteNode:
                     await ws.close()
                 else:
                     delay = first
-                    await self._run_connection(peer, ws, key, epoch, first)
+                    await self._run_connection(peer, ws, key, epoch, body)
             if self._closing:
                 return
             await asyncio.sleep(delay * random.uniform(0.5, 1.0))

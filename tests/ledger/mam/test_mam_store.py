@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -140,6 +143,9 @@ def test_create_channel_validation() -> None:
         store.get("missing")
     with pytest.raises(MamStoreError):
         store.create_channel("x" * 65, mode="public", security=1)
+    for size in (0, 257, 1 << 30):  # 2**30 leaves would take years to derive
+        with pytest.raises(MamStoreError, match="tree_size"):
+            store.create_channel("t", mode="public", security=1, tree_size=size)
     assert store.channel_ids() == ["a"]
 
 
@@ -182,3 +188,46 @@ async def test_too_long_message_is_refused_without_using_a_leaf() -> None:
     assert (await writer.write("SHORT")).key_index == 0
     with pytest.raises(MamPublishError):
         MamWriter(store, "c", publisher, tag="lowercase")
+
+
+def test_record_message_refuses_a_state_that_does_not_advance_by_one_leaf() -> None:
+    store = MamChannelStore()
+    stored = store.create_channel("c", mode="public", security=1, tree_size=2)
+    before = stored.state
+    after = copy_state(before)
+    msg = create_message(after, "ONE")
+    for start, index in ((before.start, before.index), (before.start, 0), (5, 0)):
+        wrong = dataclasses.replace(after, start=start, index=index)
+        with pytest.raises(MamStoreError, match="advance"):
+            store.record_message("c", before, wrong, msg, tag="T", idempotency_key="k")
+    assert store.messages("c") == []
+    store.record_message("c", before, after, msg, tag="T", idempotency_key="k")
+    assert (store.get("c").state.start, store.get("c").state.index) == (0, 1)
+
+
+class _FailingCommit:
+    """Wraps a sqlite3 connection; the next COMMIT fails (disk full, I/O error)."""
+
+    def __init__(self, db: Any) -> None:
+        self.db = db
+        self.fail = True
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        if sql == "COMMIT" and self.fail:
+            self.fail = False
+            raise sqlite3.OperationalError("disk I/O error")
+        return self.db.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.db, name)
+
+
+async def test_a_failed_commit_leaves_the_channel_unadvanced_and_usable() -> None:
+    store = MamChannelStore()
+    store.create_channel("c", mode="public", security=1)
+    writer = MamWriter(store, "c", RecordingPublisher())
+    store._db = _FailingCommit(store._db)  # type: ignore[assignment]
+    with pytest.raises(sqlite3.OperationalError):
+        await writer.write("ONE")
+    assert store.messages("c") == [] and store.get("c").state.start == 0
+    assert (await writer.write("TWO")).key_index == 0  # the leaf was never published

@@ -213,3 +213,11 @@ async def test_reattachment_with_swapped_fragments_cannot_hide_the_genuine_messa
     assert message.message == "GENUINE"
     assert len(sub.rejected) == 1
     assert isinstance(sub.rejected[0].error, MamSignatureError)
+
+
+def test_cli_follow_with_a_malformed_node_url_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["mam", "follow", "A" * 81, "--node", "not a url"])
+    assert run_follow(args, io.StringIO()) == 2
+    assert "error:" in capsys.readouterr().err

@@ -82,3 +82,16 @@ def test_check_command_output_and_exit_status(tmp_path: Path) -> None:
     lines = failed.stdout.splitlines()
     assert lines[-1] == "1 passed, 1 failed"
     assert lines[0].startswith("FAIL dev-c02-m0:") and "nextRoot" in lines[0]
+
+
+@pytest.mark.parametrize("content", [None, "{not json", '{"cases": 5}', "[]"])
+def test_check_of_an_unreadable_file_exits_2(
+    tmp_path: Path, content: str | None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from actorgrid.ledger.mam.check import main
+
+    path = tmp_path / "vectors.json"
+    if content is not None:
+        path.write_text(content)
+    assert main(str(path)) == 2
+    assert "error: cannot read vector file" in capsys.readouterr().err
