@@ -34,7 +34,8 @@ paths made absolute) to :func:`actorgrid.profiles.make_profile`::
 
 (plus the optional keys the profiles package documents). Ids are 1-64 characters of
 ``[A-Za-z0-9_.-]`` and unique across the grid name, ``utility``, producers, sources and
-consumers.
+consumers. Values must fit the wire messages: prices at most 10**9 i/kWh, balances at
+most the IOTA supply, at most 2**32 slots.
 """
 
 from __future__ import annotations

@@ -92,7 +92,7 @@ class ConsumerActor(Entity):
         book.pay_to = inv.pay_to
         if inv.invoice_id in book.invoices.amounts:
             return
-        book.invoices = book.invoices.add(inv.invoice_id, Iota(inv.amount_i))
+        book.invoices = book.invoices.add(inv.invoice_id, Iota(inv.amount_i), slot=inv.slot)
         if self.env.mam is not None:
             self.env.mam.record(self, "invoice", {"slot": inv.slot, "i": inv.amount_i})
         await self._pay(force=book.flushed)

@@ -93,10 +93,11 @@ class InvoiceBook:
     def add(self, invoice_id: str, amount_i: Iota, slot: int | None = None) -> InvoiceBook:
         """Record an invoice; a redelivered one (same id and amount) changes nothing.
 
-        With ``slot``, invoices are kept in slot order, so grid and consumer apply
-        payments to the same invoices whatever order the invoices arrived in. Raises
-        :class:`MarketError` for a negative amount or a known id with another amount.
-        Available credit is applied to the new invoice at once.
+        With ``slot``, invoices are kept in slot order, and a late invoice takes its
+        place as if it had arrived in time: everything paid so far is re-applied oldest
+        first. So grid and consumer allocate payments to the same invoices whatever order
+        the invoices arrived in. Raises :class:`MarketError` for a negative amount or a
+        known id with another amount. Available credit is applied to the new invoice.
         """
         if amount_i < 0:
             raise MarketError(f"invoice {invoice_id}: amount must be >= 0, got {amount_i}")
@@ -112,9 +113,12 @@ class InvoiceBook:
             if any(s > slot for s in self.slots.values()):  # arrived late: restore order
                 order = sorted(amounts, key=lambda i: slots.get(i, -1))  # stable
                 amounts = {i: amounts[i] for i in order}
+                paid = Iota(sum(self.applied.values()) + self.credit_i)
+                fresh = replace(self, amounts=amounts, slots=slots, applied={}, credit_i=_NO_IOTA)
+                return fresh._allocate(paid)[0]
         book = replace(self, amounts=amounts, slots=slots)
         if self.credit_i:
-            book, _ = book._allocate(Iota(0))
+            book, _ = book._allocate(_NO_IOTA)
         return book
 
     def apply_payment(self, key: str, amount_i: Iota) -> tuple[InvoiceBook, tuple[Allocation, ...]]:

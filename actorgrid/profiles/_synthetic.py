@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 from ._grid import SlotGrid
 from ._spec import SpecReader
 
-_MAX_WH = 10**9  # the protocol's per-reading limit
+_MAX_WH = 10**9  # 1 GWh a slot: far above any device, well inside a reading's 10**12 Wh
 
 
 @dataclass(frozen=True, slots=True)

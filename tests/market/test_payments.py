@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -129,3 +131,32 @@ def test_invoice_order_follows_slots_not_arrival(order: list[int], payment: int)
     _, a = in_order.apply_payment("k", Iota(payment))
     _, b = shuffled.apply_payment("k", Iota(payment))
     assert a == b
+
+
+@given(st.permutations(list(range(6))), st.lists(st.integers(1, 40), max_size=6), st.data())
+def test_late_invoices_leave_both_books_agreeing_per_invoice(
+    order: list[int], payments: list[int], data: st.DataObject
+) -> None:
+    """Grid and consumer see invoices in different orders, with payments in between; per
+    invoice, both books still end up where oldest-first allocation of the total puts them."""
+    book = InvoiceBook()
+    pending = list(payments)
+    for slot in order:
+        book = book.add(f"inv-{slot}", Iota(10 + slot), slot)
+        while pending and data.draw(st.booleans()):
+            book, _ = book.apply_payment(f"k{len(pending)}", Iota(pending.pop()))
+    for i, amount in enumerate(pending):
+        book, _ = book.apply_payment(f"rest-{i}", Iota(amount))
+    reference = InvoiceBook()
+    for slot in range(6):
+        reference = reference.add(f"inv-{slot}", Iota(10 + slot), slot)
+    if payments:
+        reference, _ = reference.apply_payment("all", Iota(sum(payments)))
+
+    def nonzero(applied: Mapping[str, int]) -> dict[str, int]:
+        return {k: v for k, v in applied.items() if v}
+
+    assert book.paid_i == reference.paid_i == sum(payments)
+    assert nonzero(book.applied) == nonzero(reference.applied)
+    assert book.credit_i == reference.credit_i
+    assert book.open_invoices() == reference.open_invoices()

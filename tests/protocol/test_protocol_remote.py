@@ -522,3 +522,34 @@ async def test_replayed_server_hello_does_not_pass_for_a_connection() -> None:
             assert not b.connected("a")
     finally:
         await runner.cleanup()
+
+
+async def test_dialler_keeps_reconnecting_after_an_unexpected_error() -> None:
+    """A bug or surprise while serving one connection must not end the dial loop for good."""
+    async with pair() as p:
+        real = p.b._receive_batch
+        failures = [RuntimeError("surprise")]
+
+        async def flaky(peer: object, conn: object, body: bytes) -> None:
+            if failures:
+                raise failures.pop()
+            await real(peer, conn, body)  # type: ignore[arg-type]
+
+        p.b._receive_batch = flaky  # type: ignore[method-assign]
+        p.b.connect("a", p.a.url)
+        assert await p.b.ref("a", "/rec").ask(Ping(1), timeout=5.0) == Pong(1)
+        assert not failures and p.b.stats["connections"] >= 2
+
+
+async def test_closing_the_node_releases_senders_and_drain_waiters() -> None:
+    async with ActorSystem("b") as sb:
+        node = RemoteNode(sb, "b", secrets={"a": SECRET}, max_outbox=1)
+        await node.start()
+        rec = node.ref("a", "/rec")
+        rec.tell(Ping(0))  # the peer never connects: the outbox stays full
+        sender = asyncio.create_task(rec.send(Ping(1)))
+        drain = asyncio.create_task(node.drained("a"))
+        await node.close()  # whether they were parked already or start only now
+        for task in (sender, drain):
+            with pytest.raises(ActorDied, match="node closed"):
+                await asyncio.wait_for(task, 5)

@@ -1,8 +1,8 @@
 """``MamSubscriber``: fetch, verify and follow a channel through any PyOTA client.
 
 Works with ``iota.Iota(EmbeddedAdapter(node))`` and ``iota.Iota("http://host:14265")``
-alike: ``find_transactions(addresses=[...])``, ``get_trytes``, group by bundle, order by
-``currentIndex``, concatenate the message fragments, ``parse_message``.
+alike: ``find_transactions(addresses=[...])``, ``get_trytes``, follow each attachment's
+trunk chain from its tail, concatenate the message fragments, ``parse_message``.
 
 Every message is verified. A bundle at the expected address that does not verify
 (tampered, wrongly signed, spam) is recorded in ``rejected`` with its error and logged,

@@ -132,7 +132,19 @@ class TangleStore:
             "INSERT INTO tx (hash, tail, seq, current_index, address, value, bundle, tag,"
             " trunk, branch, trytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (t.hash, tail, seq, t.current_index, t.address, t.value, t.bundle, t.tag, *t.links)
+                (
+                    t.hash,
+                    tail,
+                    seq,
+                    t.current_index,
+                    t.address,
+                    t.value,
+                    t.bundle,
+                    t.tag,
+                    t.trunk,
+                    t.branch,
+                    t.trytes,
+                )
                 for t in bundle
             ],
         )

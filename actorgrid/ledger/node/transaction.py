@@ -44,11 +44,6 @@ class Transaction:
         return self.trytes[Layout.SIGNATURE]
 
     @property
-    def links(self) -> tuple[str, str, str]:
-        """(trunk, branch, trytes): the tail of a stored row."""
-        return self.trunk, self.branch, self.trytes
-
-    @property
     def essence_rest(self) -> str:
         """Value .. last index trytes: with the address, what the bundle hash covers."""
         return self.trytes[Layout.ESSENCE_REST]

@@ -191,6 +191,11 @@ class RemoteNode:
             if not fut.done():
                 fut.set_exception(ActorDied(path, "node closed"))
         self._pending.clear()
+        for peer in self._peers.values():
+            parked, peer.room, peer.drained = peer.room + peer.drained, [], []
+            for fut in parked:
+                if not fut.done():
+                    fut.set_exception(ActorDied(peer.name, "node closed"))
         if self._client is not None:
             await self._client.close()
         if self._runner is not None:
@@ -257,9 +262,13 @@ class RemoteNode:
         return len(self._peer(peer).outbox)
 
     async def drained(self, peer: str) -> None:
-        """Wait until every message queued for ``peer`` is acknowledged."""
+        """Wait until every message queued for ``peer`` is acknowledged.
+
+        Raises ``ActorDied`` if the node is (or gets) closed first.
+        """
         p = self._peer(peer)
         if len(p.outbox):
+            self._check_open(peer)
             fut = asyncio.get_running_loop().create_future()
             p.drained.append(fut)
             await fut
@@ -277,6 +286,7 @@ class RemoteNode:
         peer = self._peer(ref.peer)
         payload = encode(message, max_size=self.max_frame)
         while peer.outbox.full:
+            self._check_open(ref.peer)
             fut = asyncio.get_running_loop().create_future()
             peer.room.append(fut)
             await fut
@@ -301,6 +311,11 @@ class RemoteNode:
         finally:
             handle.cancel()
             self._pending.pop(key, None)
+
+    def _check_open(self, where: str) -> None:
+        """Refuse to park a caller on a closed node (nothing would ever wake it)."""
+        if self._closing:
+            raise ActorDied(where, "node closed")
 
     def _enqueue(
         self, peer: Peer, kind: int, corr: int, target: str, payload: bytes, timeout_ms: int
@@ -357,7 +372,10 @@ class RemoteNode:
                     await ws.close()
                 else:
                     delay = first
-                    await self._run_connection(peer, ws, key, epoch, body)
+                    try:
+                        await self._run_connection(peer, ws, key, epoch, body)
+                    except Exception:  # keep dialling: queued messages must not strand
+                        log.exception("%s: connection to %s failed", self.name, peer.name)
             if self._closing:
                 return
             await asyncio.sleep(delay * random.uniform(0.5, 1.0))

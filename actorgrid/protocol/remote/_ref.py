@@ -43,7 +43,10 @@ class RemoteRef:
         self._node.tell(self, message)
 
     async def send(self, message: Message) -> None:
-        """Like :meth:`tell`, but waits for room in the peer's outgoing queue."""
+        """Like :meth:`tell`, but waits for room in the peer's outgoing queue.
+
+        Raises ``ActorDied`` if the node is (or gets) closed while waiting.
+        """
         await self._node.send(self, message)
 
     async def ask(self, message: Message, timeout: float = 5.0) -> Any:  # noqa: ASYNC109

@@ -30,9 +30,11 @@ def test_node_matches_ledger_model(kit: Any, operations: list[tuple[int, int, in
     supply = sum(model.values())
     pending: list[tuple[str, str, str, int]] = []  # (tail, from, to, amount)
     try:
-        for src, dst, amount, milestone in operations:
+        for n, (src, dst, amount, milestone) in enumerate(operations):
             source, target = kit.addr(kit.SEED_A, src), kit.addr(kit.SEED_B, dst)
-            built = kit.build([kit.pay(target, amount), kit.spend(kit.SEED_A, src, amount)])
+            entries = [kit.pay(target, amount), kit.spend(kit.SEED_A, src, amount)]
+            # a distinct bundle per payment (identical essences are one payment, replayed)
+            built = kit.build(entries, obsolete=1000 * n)
             attached = node.handle(
                 {
                     "command": "attachToTangle",
