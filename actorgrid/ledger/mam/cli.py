@@ -43,8 +43,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return mam
 
 
-def run_follow(args: argparse.Namespace, out: TextIO = sys.stdout, api: Any = None) -> int:
-    """Run ``mam follow`` with parsed ``args``; ``api`` overrides ``--node`` (tests)."""
+def run_follow(args: argparse.Namespace, out: TextIO | None = None, api: Any = None) -> int:
+    """Run ``mam follow`` with parsed ``args``; ``api`` overrides ``--node`` (tests).
+
+    ``out`` defaults to the ``sys.stdout`` of the moment of the call (not of import).
+    """
+    out = sys.stdout if out is None else out
     try:
         if api is None:
             from iota import Iota
