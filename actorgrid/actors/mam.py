@@ -13,6 +13,7 @@ zero-value bundle. ``actorgrid mam follow ROOT --side-key KEY`` reads a stream b
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,11 @@ if TYPE_CHECKING:
 __all__ = ["FlushStreams", "MamStreamActor", "MamStreams"]
 
 log = logging.getLogger("actorgrid.actors")
+
+#: JSON characters of records per MAM message: one message must fit in one PublishRequest
+#: (``MAX_PAYLOAD_TRYTES``, 32 transactions); each character is two trytes, and the
+#: signature and siblings take up to 3 transactions at security 3.
+RECORDS_CHARS_PER_MESSAGE = 16_000
 
 
 class MamStreams:
@@ -54,6 +60,8 @@ class MamStreams:
             if entity not in known:
                 self.store.create_channel(entity, mode=self.mode, security=self.security)  # type: ignore[arg-type]
             self.writers[entity] = MamWriter(self.store, entity, publish)
+            if self.store.messages(entity):
+                self.opened.add(entity)  # its hello is already on the channel (a restart)
 
     def roots(self) -> dict[str, str]:
         """First root of every channel (where a follower starts)."""
@@ -65,7 +73,8 @@ class MamStreams:
 
     async def flush(self) -> int:
         """Re-submit what the ledger has not accepted yet, then write every non-empty buffer
-        as one MAM message; returns how many were written."""
+        as MAM messages (one per :data:`RECORDS_CHARS_PER_MESSAGE` of JSON); returns how
+        many were written. A record leaves its buffer only once its message is stored."""
         for pending in self.writers.values():
             await pending.resubmit_pending()
         count = 0
@@ -77,11 +86,12 @@ class MamStreams:
                 stored = await writer.hello(entity=entity)
                 self.opened.add(entity)
                 self._track(stored.idempotency_key)
-            payload = {"command": "records", "entity": entity, "records": records}
-            stored = await writer.write_json(payload)
-            self._track(stored.idempotency_key)
-            self.buffers[entity] = []
-            count += 1
+            for chunk in _chunks(records, RECORDS_CHARS_PER_MESSAGE):
+                payload = {"command": "records", "entity": entity, "records": chunk}
+                stored = await writer.write_json(payload)
+                self._track(stored.idempotency_key)
+                del records[: len(chunk)]
+                count += 1
         return count
 
     def _track(self, key: str) -> None:
@@ -97,6 +107,20 @@ class MamStreams:
             if key.startswith(f"mam:{writer.channel_id}:"):
                 writer.mark_published(key)
                 break
+
+
+def _chunks(records: list[dict[str, Any]], limit: int) -> list[list[dict[str, Any]]]:
+    """Consecutive runs of ``records`` whose JSON fits in about ``limit`` characters each."""
+    out: list[list[dict[str, Any]]] = [[]]
+    size = 0
+    for record in records:
+        length = len(json.dumps(record, separators=(",", ":"))) + 1
+        if out[-1] and size + length > limit:
+            out.append([])
+            size = 0
+        out[-1].append(record)
+        size += length
+    return out
 
 
 @dataclass(frozen=True, slots=True)
