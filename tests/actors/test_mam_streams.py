@@ -9,31 +9,26 @@ from typing import Any
 
 from actorgrid.actors.mam import RECORDS_CHARS_PER_MESSAGE, MamStreams
 from actorgrid.ledger.mam import object_from_trytes, parse_message
-from actorgrid.ledger.mam.store import PublishStatus
-from actorgrid.ledger.mam.writer import MamWriter
+from actorgrid.ledger.messages import PublishAccepted, PublishRequest
 
 METER: Any = SimpleNamespace(entity_id="meter")
 
 
-class _Collect:
-    """A publisher that accepts everything and keeps the payloads in order."""
+class _Ledger:
+    """Stands in for the ledger actor: journals (accepts) every publish request."""
 
     def __init__(self) -> None:
-        self.payloads: list[str] = []
+        self.requests: list[PublishRequest] = []
 
-    async def __call__(self, address: str, payload: str, tag: str, key: str, /) -> PublishStatus:
-        self.payloads.append(payload)
-        return PublishStatus.ACCEPTED
+    async def ask(self, request: PublishRequest, timeout: float) -> PublishAccepted:  # noqa: ASYNC109
+        self.requests.append(request)
+        return PublishAccepted(request.idempotency_key, len(self.requests), "accepted")
 
 
-def _streams(db: str, publisher: _Collect) -> MamStreams:
-    """A stream set with one public channel, wired as ``MamStreams.open`` wires it."""
+def _streams(db: str) -> MamStreams:
+    """A stream set with one public channel, opened the way a run opens it."""
     streams = MamStreams(security=1, mode="public", db=db)
-    if "meter" not in set(streams.store.channel_ids()):
-        streams.store.create_channel("meter", mode="public", security=1)
-    streams.writers["meter"] = MamWriter(streams.store, "meter", publisher)
-    if streams.store.messages("meter"):
-        streams.opened.add("meter")
+    streams.open(["meter"], _Ledger(), reply_to="/ledger/mam")
     return streams
 
 
@@ -48,7 +43,7 @@ def _commands(streams: MamStreams) -> list[dict[str, Any]]:
 
 
 async def test_a_large_buffer_is_split_into_messages_that_each_fit(tmp_path: Path) -> None:
-    streams = _streams(str(tmp_path / "mam.sqlite"), _Collect())
+    streams = _streams(str(tmp_path / "mam.sqlite"))
     for slot in range(3000):  # ~100 kB of JSON: far beyond one message
         streams.record(METER, "reading", {"slot": slot, "wh": 1000 + slot})
     written = await streams.flush()
@@ -67,10 +62,10 @@ async def test_a_large_buffer_is_split_into_messages_that_each_fit(tmp_path: Pat
 
 async def test_a_restarted_stream_does_not_say_hello_twice(tmp_path: Path) -> None:
     db = str(tmp_path / "mam.sqlite")
-    streams = _streams(db, _Collect())
+    streams = _streams(db)
     streams.record(METER, "reading", {"slot": 0, "wh": 1})
     await streams.flush()
-    restarted = _streams(db, _Collect())
+    restarted = _streams(db)
     restarted.record(METER, "reading", {"slot": 1, "wh": 2})
     await restarted.flush()
     assert [c["command"] for c in _commands(restarted)] == ["hello", "records", "records"]
