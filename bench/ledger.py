@@ -16,9 +16,10 @@ Latency = how late the meter's 1 ms timer message is handled (p50/p99/max, ms; p
 median over ``--rounds`` interleaved windows, per-round p99s and busy/naive ratios listed too).
 On a shared machine other sessions' work dominates these tails (autogroup scheduling makes the
 process's nice irrelevant against them); ``--rt`` runs only the event-loop thread SCHED_FIFO in
-all three phases alike, which leaves the designs' own effects: the GIL and in-process CPU work. Throughput:
-value bundles/s and payments/s during ``busy`` (batching on), and the PoW rate achieved there
-(transactions/s) against raw libccurl measured in this process.
+all three phases alike, which leaves the designs' own effects: the GIL and in-process CPU work.
+
+Throughput: value bundles/s and payments/s during ``busy`` (batching on), and the PoW rate
+achieved there (transactions/s) against raw libccurl measured in this process.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from actorgrid.actors import wire
-from actorgrid.actors.control import Crash, InjectedCrash, Retry
+from actorgrid.actors.control import Crash, InjectedCrash, Retry, SlotTick
 from actorgrid.actors.results import SlotResult
 from actorgrid.actors.spec import GridSpec
 from actorgrid.actors.store import Outbox, PaymentRecord, RunStore
@@ -28,7 +28,9 @@ if TYPE_CHECKING:
     from actorgrid.profiles import Profile
     from actorgrid.runtime import ActorRef, ActorSystem
 
-__all__ = ["Entity", "RunEnv"]
+__all__ = ["Entity", "MeteredEntity", "RunEnv"]
+
+_EPS = 1e-6  # clock slack when deciding whether a slot has ended
 
 log = logging.getLogger("actorgrid.actors")
 
@@ -156,3 +158,33 @@ class Entity(Actor):
         for to, message in list(self.outbox.pending.values()):
             self.outbox.resent += 1
             self.deliver(to, message)
+
+
+class MeteredEntity(Entity):
+    """An entity that meters its profile once per slot: a Source or a Consumer.
+
+    Slot ``k`` is metered when it ends, catching up on slots missed while the actor was
+    down; the slot counter (``next_slot``) lives in the run's store, so a restarted entity
+    neither skips nor repeats a slot. Subclasses set ``book`` and ``profile`` and say what a
+    metered slot means in :meth:`metered`.
+    """
+
+    book: Any  # a store record with a ``next_slot`` counter
+    profile: Profile
+
+    def metered(self, slot: int, energy_wh: int) -> None:
+        """Report ``energy_wh`` of ``slot`` (runs once per slot, in slot order)."""
+        raise NotImplementedError
+
+    def meter_due(self) -> None:
+        """Meter every slot that has ended, then arm the timer for the next one."""
+        env, book = self.env, self.book
+        now = self.ctx.clock.now()
+        while book.next_slot < env.spec.slots and env.slot_end(book.next_slot) <= now + _EPS:
+            slot = book.next_slot
+            book.next_slot = slot + 1
+            env.readings += 1
+            self.metered(slot, self.profile.energy_wh(slot))
+        if book.next_slot < env.spec.slots:
+            delay = max(0.0, env.slot_end(book.next_slot) - now)
+            self.ctx.schedule_once(delay, SlotTick(book.next_slot))

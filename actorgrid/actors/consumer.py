@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 
 from actorgrid.actors import wire
-from actorgrid.actors.base import Entity, RunEnv
+from actorgrid.actors.base import MeteredEntity, RunEnv
 from actorgrid.actors.control import Flush, SlotTick
 from actorgrid.actors.grid import collection_wallet
 from actorgrid.actors.spec import ConsumerSpec
@@ -24,11 +24,10 @@ from actorgrid.market.units import Iota
 __all__ = ["ConsumerActor"]
 
 log = logging.getLogger("actorgrid.actors")
-_EPS = 1e-6
 _PAY_ALL = PaymentPolicy(Iota(1), Iota(1))
 
 
-class ConsumerActor(Entity):
+class ConsumerActor(MeteredEntity):
     """One consumer."""
 
     def __init__(self, env: RunEnv, spec: ConsumerSpec) -> None:
@@ -39,15 +38,13 @@ class ConsumerActor(Entity):
 
     async def started(self) -> None:
         """Catch up on metering, re-submit payments the ledger has not accepted yet."""
-        self._meter_due()
-        self._arm_tick()
+        self.meter_due()
         await self.submit_all(list(self.book.payments.values()))
 
     async def handle(self, message: object) -> object:
         """Ticks, acks, invoices, ledger events, the end-of-run flush."""
         if isinstance(message, SlotTick):
-            self._meter_due()
-            self._arm_tick()
+            self.meter_due()
         elif isinstance(message, wire.Invoice):
             await self._on_invoice(message)
         elif isinstance(message, wire.SlotOutcome):
@@ -64,25 +61,14 @@ class ConsumerActor(Entity):
 
     # -- usage ------------------------------------------------------------------------------
 
-    def _meter_due(self) -> None:
-        env, book = self.env, self.book
-        now = self.ctx.clock.now()
-        while book.next_slot < env.spec.slots and env.slot_end(book.next_slot) <= now + _EPS:
-            slot = book.next_slot
-            energy = self.profile.energy_wh(slot)
-            report = wire.usage(self.entity_id, slot, energy, self.spec.max_price)
-            book.next_slot = slot + 1
-            book.consumed_wh += energy
-            env.readings += 1
-            self.post(env.grid_id, report)
-            if env.mam is not None:
-                env.mam.record(self, "usage", {"slot": slot, "wh": energy})
-
-    def _arm_tick(self) -> None:
-        slot = self.book.next_slot
-        if slot < self.env.spec.slots:
-            delay = max(0.0, self.env.slot_end(slot) - self.ctx.clock.now())
-            self.ctx.schedule_once(delay, SlotTick(slot))
+    def metered(self, slot: int, energy_wh: int) -> None:
+        """Report the slot's usage to the grid (until acknowledged) and record it on MAM."""
+        self.book.consumed_wh += energy_wh
+        self.post(
+            self.env.grid_id, wire.usage(self.entity_id, slot, energy_wh, self.spec.max_price)
+        )
+        if self.env.mam is not None:
+            self.env.mam.record(self, "usage", {"slot": slot, "wh": energy_wh})
 
     # -- billing ----------------------------------------------------------------------------
 
