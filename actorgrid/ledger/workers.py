@@ -136,50 +136,41 @@ def sign_bundle(seed: str, plan: BundlePlan) -> SignedBundle:
     Signatures come from :func:`actorgrid.ledger.trytes.sign_input` (PyOTA's
     algorithm, ~100x faster).
     """
-    from iota import Address, BundleHash, Fragment, ProposedTransaction, Tag, TryteString
-
-    tag = Tag(plan.tag.encode("ascii"))
-    txs: list[Any] = []
-    messages: list[str] = []
-
-    def add(address: str, value: int, message: str = "") -> None:
-        txs.append(
-            ProposedTransaction(
-                address=Address(address.encode("ascii")),
-                value=value,
-                tag=tag,
-                timestamp=plan.timestamp,
-            )
-        )
-        messages.append(message)
-
+    tag = plan.tag.ljust(TAG_LEN, "9")
+    rows: list[tuple[str, int, str]] = []  # (address, value, message fragment) per transaction
     for out in plan.outputs:
         fragments = [
             out.message[i : i + FRAGMENT_LEN] for i in range(0, len(out.message), FRAGMENT_LEN)
-        ]
-        add(out.address, out.value, fragments[0] if fragments else "")
-        for extra in fragments[1:]:
-            add(out.address, 0, extra)
+        ] or [""]
+        rows.append((out.address, out.value, fragments[0]))
+        rows.extend((out.address, 0, extra) for extra in fragments[1:])
     input_positions: list[tuple[int, PlannedInput]] = []
     for inp in plan.inputs:
-        input_positions.append((len(txs), inp))
-        add(inp.address, -inp.balance)
-        for _ in range(inp.security - 1):
-            add(inp.address, 0)
+        input_positions.append((len(rows), inp))
+        rows.append((inp.address, -inp.balance, ""))
+        rows.extend((inp.address, 0, "") for _ in range(inp.security - 1))
     change = sum(i.balance for i in plan.inputs) - sum(o.value for o in plan.outputs)
     if change < 0:
         raise ValueError(f"inputs short by {-change} i")
     if change > 0:
         if plan.remainder is None:
             raise ValueError(f"{change} i of change but no remainder address")
-        add(plan.remainder, change)
-    if not txs:
+        rows.append((plan.remainder, change, ""))
+    if not rows:
         raise ValueError("a bundle needs at least one transaction")
-    for i, txn in enumerate(txs):
-        txn.current_index = i
-        txn.last_index = len(txs) - 1
-    # essence = address | value (27) | legacy tag (27) | timestamp | index | last index
-    essences = [(str(t.address), str(t.get_signature_validation_trytes())[81:]) for t in txs]
+    # essence after the address: value (27) | legacy tag (27) | timestamp | index | last index
+    stamp_and_last = int_to_trytes(plan.timestamp, 9), int_to_trytes(len(rows) - 1, 9)
+    essences = [
+        (
+            address,
+            int_to_trytes(value, 27)
+            + tag
+            + stamp_and_last[0]
+            + int_to_trytes(i, 9)
+            + stamp_and_last[1],
+        )
+        for i, (address, value, _) in enumerate(rows)
+    ]
     legacy = trytes_to_int(essences[0][1][27:54])
     while True:
         bundle = bundle_hash(essences)
@@ -188,15 +179,17 @@ def sign_bundle(seed: str, plan: BundlePlan) -> SignedBundle:
         legacy += 1
         rest = essences[0][1]
         essences[0] = (essences[0][0], rest[:27] + int_to_trytes(legacy, TAG_LEN) + rest[54:])
-    txs[0]._legacy_tag = Tag(essences[0][1][27:54].encode("ascii"))
-    for txn, msg in zip(txs, messages, strict=True):
-        txn.bundle_hash = BundleHash(bundle.encode("ascii"))
-        txn.signature_message_fragment = Fragment(TryteString(msg.encode("ascii")))
+    fragments = [message.ljust(FRAGMENT_LEN, "9") for _, _, message in rows]
     for pos, inp in input_positions:
-        sigs = sign_input(seed, inp.key_index, inp.security, bundle)
-        for k, frag in enumerate(sigs):
-            txs[pos + k].signature_message_fragment = Fragment(frag.encode("ascii"))
-    return SignedBundle(bundle, tuple(str(t.as_tryte_string()) for t in reversed(txs)))
+        for k, fragment in enumerate(sign_input(seed, inp.key_index, inp.security, bundle)):
+            fragments[pos + k] = fragment
+    # trunk, branch (set at attachment), tag, attachment timestamps and nonce (set by PoW)
+    unattached = "9" * 162 + tag + "9" * 27 + "9" * 27
+    trytes = [
+        fragment + address + rest + bundle + unattached
+        for fragment, (address, rest) in zip(fragments, essences, strict=True)
+    ]
+    return SignedBundle(bundle, tuple(reversed(trytes)))
 
 
 def build_zero_value_bundle(
