@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import json
 import multiprocessing
 import os
+import signal
+import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -242,11 +245,28 @@ def _lower_priority(cpus: frozenset[int] | None) -> None:
     libccurl starts one search thread per CPU; without pinning it takes every core and the event
     loop's process waits for the scheduler (measured in ``bench/ledger.py``).
     """
+    _exit_with_parent()
     with contextlib.suppress(OSError):
         os.nice(10)
     if cpus:
         with contextlib.suppress(OSError, AttributeError):
             os.sched_setaffinity(0, cpus)
+
+
+def _exit_with_parent() -> None:
+    """Have the kernel end this worker when the process that spawned it dies (Linux).
+
+    A pool's workers otherwise outlive a parent killed by a signal and sit idle forever.
+    Elsewhere (no ``prctl``) this does nothing; the pool's own shutdown still applies.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    pr_set_pdeathsig = 1
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def default_worker_cpus() -> frozenset[int] | None:
