@@ -108,6 +108,8 @@ def main_demo(args: argparse.Namespace) -> int:
     from actorgrid.config import ConfigError, load_config
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_one_line_injected_crashes)
     try:
         config = load_config(args.config)
     except ConfigError as exc:
@@ -153,6 +155,19 @@ def main_demo(args: argparse.Namespace) -> int:
         write_plot(results, args.plot)
         print(f"plot written to {args.plot}", file=out)
     return 0
+
+
+def _one_line_injected_crashes(record: logging.LogRecord) -> bool:
+    """Log a crash injected with ``--crash`` as one line (it is expected, not a bug)."""
+    from actorgrid.actors.control import InjectedCrash
+
+    error = record.exc_info[1] if record.exc_info else None
+    if isinstance(error, InjectedCrash):
+        record.msg = f"{record.getMessage()}: {error} (its supervisor restarts it)"
+        record.args = None
+        record.exc_info = None
+        record.exc_text = None
+    return True
 
 
 def _crash_spec(text: str) -> tuple[str, int]:
