@@ -203,13 +203,8 @@ class LedgerActor(Actor):
         raise TypeError(f"the ledger does not understand {type(message).__name__}")
 
     async def _accept_transfer(self, req: TransferRequest) -> object:
-        io = self._require_io()
         if req.wallet not in self._wallets:
             return RequestRejected(req.idempotency_key, RejectReason.UNKNOWN_WALLET, req.wallet)
-        if req.reply_to and not req.reply_to.startswith("/"):
-            return RequestRejected(
-                req.idempotency_key, RejectReason.INVALID_REQUEST, "reply_to must be an actor path"
-            )
         if (
             len(req.to_address) == 90
             and address_checksum(req.to_address[:81]) != req.to_address[81:]
@@ -217,41 +212,47 @@ class LedgerActor(Actor):
             return RequestRejected(
                 req.idempotency_key, RejectReason.INVALID_REQUEST, "bad address checksum"
             )
-        body = encode(req)
-        record, created = await io.db(
-            Journal.accept,
-            kind=RequestKind.TRANSFER,
-            idempotency_key=req.idempotency_key,
-            lane=req.wallet,
-            amount=req.amount_i,
-            address=req.to_address[:81],
-            body=body,
-            reply_to=req.reply_to,
+        accepted = await self._journal(
+            req, RequestKind.TRANSFER, req.wallet, req.amount_i, req.to_address
         )
-        if not created and not _same_request(record, req):
-            return RequestRejected(
-                req.idempotency_key,
-                RejectReason.IDEMPOTENCY_CONFLICT,
-                "key already used for a different request",
-            )
-        self._poke(record.lane)
+        if isinstance(accepted, RequestRejected):
+            return accepted
+        record, created = accepted
         return TransferAccepted(record.idempotency_key, record.id, record.state.value, not created)
 
     async def _accept_publish(self, req: PublishRequest) -> object:
+        accepted = await self._journal(req, RequestKind.PUBLISH, PUBLISH_LANE, 0, req.address)
+        if isinstance(accepted, RequestRejected):
+            return accepted
+        record, created = accepted
+        return PublishAccepted(record.idempotency_key, record.id, record.state.value, not created)
+
+    async def _journal(
+        self,
+        req: TransferRequest | PublishRequest,
+        kind: RequestKind,
+        lane: str,
+        amount: int,
+        address: str,
+    ) -> tuple[RequestRecord, bool] | RequestRejected:
+        """Journal ``req`` durably (before it is acknowledged) and wake its lane.
+
+        Returns the record and whether it is new; a repeated idempotency key returns the
+        existing record, unless the body differs (``IDEMPOTENCY_CONFLICT``).
+        """
         io = self._require_io()
         if req.reply_to and not req.reply_to.startswith("/"):
             return RequestRejected(
                 req.idempotency_key, RejectReason.INVALID_REQUEST, "reply_to must be an actor path"
             )
-        body = encode(req)
         record, created = await io.db(
             Journal.accept,
-            kind=RequestKind.PUBLISH,
+            kind=kind,
             idempotency_key=req.idempotency_key,
-            lane=PUBLISH_LANE,
-            amount=0,
-            address=req.address[:81],
-            body=body,
+            lane=lane,
+            amount=amount,
+            address=address[:81],
+            body=encode(req),
             reply_to=req.reply_to,
         )
         if not created and not _same_request(record, req):
@@ -260,8 +261,8 @@ class LedgerActor(Actor):
                 RejectReason.IDEMPOTENCY_CONFLICT,
                 "key already used for a different request",
             )
-        self._poke(PUBLISH_LANE)
-        return PublishAccepted(record.idempotency_key, record.id, record.state.value, not created)
+        self._poke(lane)
+        return record, created
 
     async def _balance(self, name: str) -> object:
         wallet = self._wallets.get(name)
