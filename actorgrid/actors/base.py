@@ -144,6 +144,16 @@ class Entity(Actor):
         """Acknowledge ``message`` to entity ``to`` (every copy, also duplicates)."""
         self.deliver(to, wire.ack_for(message))
 
+    def record_outcome(self, book: Any, outcome: wire.SlotOutcome) -> bool:
+        """Acknowledge ``outcome`` and record it once per slot in ``book`` (a store record
+        with ``outcomes`` and ``matched_wh``); False for a redelivered copy."""
+        self.ack(self.env.grid_id, outcome)
+        if outcome.slot in book.outcomes:
+            return False
+        book.outcomes[outcome.slot] = str(outcome.reason)
+        book.matched_wh += outcome.matched_wh
+        return True
+
     def deliver(self, to: str, message: object) -> None:
         """Best-effort ``tell``; a lost message is resent by the outbox or the sender."""
         ref = self.env.ref(to)

@@ -84,13 +84,8 @@ class ConsumerActor(MeteredEntity):
         await self._pay(force=book.flushed)
 
     def _on_outcome_message(self, outcome: wire.SlotOutcome) -> None:
-        self.ack(self.env.grid_id, outcome)
-        book = self.book
-        if outcome.slot in book.outcomes:
-            return
-        book.outcomes[outcome.slot] = str(outcome.reason)
-        book.matched_wh += outcome.matched_wh
-        book.imported_wh += outcome.utility_wh
+        if self.record_outcome(self.book, outcome):
+            self.book.imported_wh += outcome.utility_wh
 
     async def _pay(self, *, force: bool) -> None:
         """Plan a payment with the market's policy and hand it to the ledger."""

@@ -124,13 +124,8 @@ class ProducerActor(Entity):
             )
 
     def _on_outcome(self, outcome: wire.SlotOutcome) -> None:
-        self.ack(self.env.grid_id, outcome)
-        book = self.book
-        if outcome.slot in book.outcomes:
-            return
-        book.outcomes[outcome.slot] = str(outcome.reason)
-        book.matched_wh += outcome.matched_wh
-        book.exported_wh += outcome.utility_wh
+        if self.record_outcome(self.book, outcome):
+            self.book.exported_wh += outcome.utility_wh
 
     async def _check_payouts(self) -> None:
         """Look every unverified payout up on the ledger; confirmed ones count as verified."""
