@@ -197,7 +197,7 @@ def _more_than(n: int) -> Callable[[list[object]], bool]:
 
 def raw_pow_rate(mwm: int, n: int) -> float:
     """Transactions/s of bare libccurl PoW at ``mwm`` in this process."""
-    from actorgrid.ledger.ccurl import attach_transaction
+    from actorgrid.ledger.curlp81 import attach_transaction
 
     base = "9" * 2592 + "RAW" + "9" * 78
     start = time.perf_counter()

@@ -1,10 +1,11 @@
 """CPU-heavy ledger work (key derivation, signing, proof-of-work) kept off the event loop.
 
-PyOTA's Kerl signing and address derivation are pure Python (hundreds of ms per key, holding the
-GIL); libccurl's PoW is C via ctypes and releases the GIL, but PyOTA's bundle handling around it
-is Python again. A thread would therefore still steal the GIL from the event loop for long
-stretches; :class:`LedgerWorkers` runs everything in a ``spawn`` process pool by default (measured
-in ``bench/ledger.py``: the hot path's p99 stays near idle), ``kind="thread"`` is the naive
+Signing (Kerl through :mod:`actorgrid.ledger.trytes`) is C hashing driven by Python loops, so
+it holds the GIL for most of its ~3 ms per security-2 input; the proof-of-work
+(:mod:`actorgrid.ledger.curlp81`) is C without the GIL. A thread would therefore still steal
+the GIL from the event loop for long stretches; :class:`LedgerWorkers` runs everything in a
+``spawn`` process pool by default (measured in ``bench/ledger.py``: the hot path's p99 stays
+near idle), ``kind="thread"`` is the naive
 alternative kept for comparison and for tests.
 
 The functions below are module-level so the process pool can pickle them; their arguments and
@@ -220,17 +221,16 @@ class AttachedBundle:
 
 
 def attach_bundle(trytes: Sequence[str], trunk: str, branch: str, mwm: int) -> AttachedBundle:
-    """Proof-of-work (libccurl) for every transaction of a signed bundle, on ``trunk``/``branch``.
+    """Proof-of-work for every transaction of a signed bundle, on ``trunk``/``branch``.
 
     The signed part (signature/message, address .. bundle hash) is untouched: a reattachment
     redoes only this step. Hand-written rather than ``pow.ccurl_interface.attach_to_tangle``:
     that one chains a retried transaction to its own failed attempt (an incomplete bundle the
     node rejects), retries with the same timestamp (libccurl repeats a bad nonce for the same
     input), leaks the C strings and configures the root logger at import. The work is
-    :func:`actorgrid.ledger.ccurl.pow_bundle`, shared with the node's attachToTangle, whose lock
-    guards libccurl's global search state in a process that also runs an embedded node.
+    :func:`actorgrid.ledger.curlp81.pow_bundle`, shared with the node's attachToTangle.
     """
-    from actorgrid.ledger.ccurl import pow_bundle
+    from actorgrid.ledger.curlp81 import pow_bundle
 
     ordered = sorted(trytes, key=lambda t: trytes_to_int(t[Layout.CURRENT_INDEX]))
     if [trytes_to_int(t[Layout.CURRENT_INDEX]) for t in ordered] != list(range(len(ordered))):
@@ -242,8 +242,9 @@ def attach_bundle(trytes: Sequence[str], trunk: str, branch: str, mwm: int) -> A
 def _lower_priority(cpus: frozenset[int] | None) -> None:
     """Worker initializer: lower the CPU priority of signing/PoW processes, pin them to ``cpus``.
 
-    libccurl starts one search thread per CPU; without pinning it takes every core and the event
-    loop's process waits for the scheduler (measured in ``bench/ledger.py``).
+    Pinned off the event loop's CPU, busy workers cannot make the loop wait for the scheduler
+    (measured in ``bench/ledger.py``); libccurl, the fallback PoW, would otherwise also start a
+    search thread on every core.
     """
     _exit_with_parent()
     with contextlib.suppress(OSError):
@@ -282,7 +283,7 @@ def _warm_up() -> int:
     """Import the heavy modules in a worker so the first real job does not pay for it."""
     import iota  # noqa: F401
 
-    import actorgrid.ledger.ccurl  # noqa: F401
+    import actorgrid.ledger.curlp81  # noqa: F401
 
     return os.getpid()
 

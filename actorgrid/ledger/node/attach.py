@@ -1,11 +1,11 @@
-"""attachToTangle: chain a bundle onto trunk/branch and do the proof-of-work (libccurl)."""
+"""attachToTangle: chain a bundle onto trunk/branch and do the proof-of-work."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Final
 
-from actorgrid.ledger.ccurl import pow_bundle
+from actorgrid.ledger.curlp81 import pow_bundle
 from actorgrid.ledger.node.errors import BadRequest
 from actorgrid.ledger.trytes import (
     HASH_TRYTES,

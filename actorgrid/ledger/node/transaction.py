@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from actorgrid.ledger.ccurl import transaction_hash
+from actorgrid.ledger.curlp81 import transaction_hash
 from actorgrid.ledger.node.errors import InvalidTransaction
 from actorgrid.ledger.trytes import (
     MAX_SUPPLY,

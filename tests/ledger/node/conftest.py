@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from actorgrid.ledger.ccurl import transaction_hash
+from actorgrid.ledger.curlp81 import transaction_hash
 from actorgrid.ledger.node import Genesis, TangleNode
 from actorgrid.ledger.trytes import (
     NULL_HASH,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from actorgrid.ledger.ccurl import transaction_hash
+from actorgrid.ledger.curlp81 import transaction_hash
 from actorgrid.ledger.node import TangleNode
 from actorgrid.ledger.trytes import ALPHABET, Layout, has_trailing_zero_trits
 

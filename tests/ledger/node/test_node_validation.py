@@ -9,7 +9,7 @@ import pytest
 from iota import Bundle, TryteString
 from iota.transaction.validator import BundleValidator
 
-from actorgrid.ledger.ccurl import transaction_hash
+from actorgrid.ledger.curlp81 import transaction_hash
 from actorgrid.ledger.node import TangleNode
 from actorgrid.ledger.trytes import Layout, has_trailing_zero_trits, int_to_trytes
 

@@ -1,0 +1,273 @@
+/*
+ * Curl-P81 for IOTA transactions, as a small CPython extension: the transaction hash and the
+ * proof-of-work nonce search.
+ *
+ * Why hand-written: libccurl (shipped by pyota-pow) starts one search thread per CPU on every
+ * call (~20 ms of fixed cost, and every core busy), keeps its search state in a global (one
+ * search per process), and returns a nonce that does not meet the weight a few per cent of the
+ * time at MWM 9. This search runs on the calling thread without the GIL (parallelism comes from
+ * the ledger's worker pool), is re-entrant, and checks its own result before returning it.
+ *
+ * The search is IRI's PearlDiver scheme: absorb the first 32 chunks (7776 trits) once, then
+ * try 256 nonces per bit-sliced transform of the last chunk: nonce trits 0..5 give every lane
+ * its own value, the remaining 75 nonce trits count up, the same in all lanes.
+ *
+ *   digest(trytes) -> bytes
+ *       the 81-tryte Curl-P81 hash of n * 81 trytes (ASCII str or bytes).
+ *   attach(trytes, mwm) -> (bytes, bytes)
+ *       the 2673-tryte transaction with its nonce (the last 27 trytes) replaced so that its
+ *       hash ends in ``mwm`` zero trits, and that hash.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include "curl_core.h"
+
+#define TRANSACTION_TRYTES 2673
+#define TRANSACTION_TRITS (3 * TRANSACTION_TRYTES)
+#define HASH_TRYTES 81
+#define LAST_CHUNK (TRANSACTION_TRITS - RATE_LEN) /* 7776: start of the last chunk */
+#define NONCE_AT 162                              /* the nonce's offset in the last chunk */
+#define MAX_MWM 81
+
+static int tryte_value(char c) {
+    if (c == '9') return 0;
+    if (c >= 'A' && c <= 'M') return c - 'A' + 1;
+    if (c >= 'N' && c <= 'Z') return c - 'N' - 13;
+    return 99;
+}
+
+/* ASCII trytes to trits (little-endian per tryte); 0 on a character outside 9A-Z. */
+static int to_trits(const char *trytes, Py_ssize_t n, int8_t *trits) {
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int v = tryte_value(trytes[i]);
+        if (v == 99) return 0;
+        for (int j = 0; j < 3; j++) {
+            int r = ((v % 3) + 3) % 3;
+            int8_t t = (int8_t)(r == 2 ? -1 : r);
+            trits[3 * i + j] = t;
+            v = (v - t) / 3;
+        }
+    }
+    return 1;
+}
+
+static void to_trytes(const int8_t *trits, Py_ssize_t n, char *trytes) {
+    static const char ALPHABET[] = "9ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int v = trits[3 * i] + 3 * trits[3 * i + 1] + 9 * trits[3 * i + 2];
+        trytes[i] = ALPHABET[v >= 0 ? v : v + 27];
+    }
+}
+
+/* One transform for a single state: the truth-table walk of the reference implementations
+ * (57 us here, against 66 us for curl_core.h's vectorised transform_scalar in a loop and
+ * ~240 us for the same when inlined into absorb below, which defeats its vector clone). */
+static void transform81(int8_t *state) {
+    static const int8_t TRUTH[11] = {1, 0, -1, 2, 1, -1, 0, 2, -1, 1, 0};
+    int8_t scratch[STATE_LEN], *from = state, *to = scratch, *x;
+    for (int r = 0; r < 81; r++) {
+        int at = 0;
+        for (int i = 0; i < STATE_LEN; i++) {
+            int8_t a = from[at];
+            at += at < 365 ? 364 : -365;
+            to[i] = TRUTH[a + (from[at] << 2) + 5];
+        }
+        x = from, from = to, to = x;
+    }
+    memcpy(state, from, STATE_LEN); /* 81 rounds: odd, so the result is in scratch */
+}
+
+static void absorb(int8_t *state, const int8_t *trits, Py_ssize_t n) {
+    for (Py_ssize_t at = 0; at < n; at += RATE_LEN) {
+        memcpy(state, trits + at, RATE_LEN);
+        transform81(state);
+    }
+}
+
+static int trailing_zeros_at_least(const int8_t *hash, int mwm) {
+    for (int i = RATE_LEN - mwm; i < RATE_LEN; i++)
+        if (hash[i] != 0) return 0;
+    return 1;
+}
+
+/* The search transform: 256 lanes, four uint64 words per trit (one AVX2 register; GCC splits
+ * it in two SSE2 registers on CPUs without AVX2). The index walk is the closed form used in
+ * curl_core.h; ping-pong buffers instead of reversed copies, since a whole vector is one trit.
+ * Measured here: 19 us per 64 nonces, against 45 us for the 64-lane transform_sliced. */
+typedef uint64_t lanes_t __attribute__((vector_size(32)));
+#define LANES 256
+#define LANE_TRITS 6 /* 3^6 = 729 >= 256 lanes */
+
+#define CURL_G(al, ah, bl, bh, ol, oh)          \
+    do {                                        \
+        lanes_t d_ = ((al) | ~(bh)) & ((bl) ^ (ah)); \
+        (ol) = ~d_;                             \
+        (oh) = ((al) ^ (bh)) | d_;              \
+    } while (0)
+
+VECTOR_CLONES
+static void transform_wide(lanes_t *lo, lanes_t *hi, lanes_t *tlo, lanes_t *thi) {
+    lanes_t *sl = lo, *sh = hi, *dl = tlo, *dh = thi, *x;
+    for (int r = 0; r < 81; r++) {
+        CURL_G(sl[0], sh[0], sl[364], sh[364], dl[0], dh[0]);
+        CURL_G(sl[364], sh[364], sl[728], sh[728], dl[1], dh[1]);
+        for (int k = 1; k < HALF; k++) {
+            lanes_t bl = sl[364 - k], bh = sh[364 - k];
+            CURL_G(sl[729 - k], sh[729 - k], bl, bh, dl[2 * k], dh[2 * k]);
+            CURL_G(bl, bh, sl[728 - k], sh[728 - k], dl[2 * k + 1], dh[2 * k + 1]);
+        }
+        CURL_G(sl[365], sh[365], sl[0], sh[0], dl[728], dh[728]);
+        x = sl, sl = dl, dl = x;
+        x = sh, sh = dh, dh = x;
+    }
+    /* 81 rounds: odd, so the result is in the scratch buffers (tlo, thi) */
+}
+
+static inline void set_all_lanes(lanes_t *lo, lanes_t *hi, int i, int8_t trit) {
+    uint64_t l = trit == 1 ? 0 : ~(uint64_t)0, h = trit == -1 ? 0 : ~(uint64_t)0;
+    lo[i] = (lanes_t){l, l, l, l};
+    hi[i] = (lanes_t){h, h, h, h};
+}
+
+/* Lane l's value in nonce trits 0..5: the balanced-ternary digits of l. */
+static void lane_digits(int lane, int8_t *digits) {
+    static const int8_t DIGIT[3] = {0, 1, -1};
+    for (int p = 0; p < LANE_TRITS; p++) {
+        digits[p] = DIGIT[lane % 3];
+        lane /= 3;
+    }
+}
+
+static void set_lane_wide(lanes_t *lo, lanes_t *hi, int i, int lane, int8_t trit) {
+    uint64_t bit = (uint64_t)1 << (lane % 64);
+    int word = lane / 64;
+    if (trit == 1) lo[i][word] &= ~bit; else lo[i][word] |= bit;
+    if (trit == -1) hi[i][word] &= ~bit; else hi[i][word] |= bit;
+}
+
+/* Sets the nonce of ``trits`` (a whole transaction) and returns 1, or 0 if the counter ran out. */
+static int search(int8_t *trits, int mwm, int8_t *hash) {
+    int8_t mid[STATE_LEN], chunk[STATE_LEN];
+    lanes_t blo[STATE_LEN], bhi[STATE_LEN], lo[STATE_LEN], hi[STATE_LEN];
+    lanes_t tlo[STATE_LEN], thi[STATE_LEN];
+    memset(mid, 0, sizeof(mid));
+    absorb(mid, trits, LAST_CHUNK);
+    memcpy(chunk, mid, STATE_LEN);
+    memcpy(chunk, trits + LAST_CHUNK, RATE_LEN);
+    for (int i = NONCE_AT; i < RATE_LEN; i++) chunk[i] = 0;
+    for (int i = 0; i < STATE_LEN; i++) set_all_lanes(blo, bhi, i, chunk[i]);
+    for (int lane = 0; lane < LANES; lane++) {
+        int8_t digits[LANE_TRITS];
+        lane_digits(lane, digits);
+        for (int p = 0; p < LANE_TRITS; p++) set_lane_wide(blo, bhi, NONCE_AT + p, lane, digits[p]);
+    }
+    const int counter_at = NONCE_AT + LANE_TRITS;
+    for (;;) {
+        memcpy(lo, blo, sizeof(lo));
+        memcpy(hi, bhi, sizeof(hi));
+        transform_wide(lo, hi, tlo, thi);
+        lanes_t found = ~(lanes_t){0, 0, 0, 0};
+        for (int i = RATE_LEN - mwm; i < RATE_LEN; i++) found &= tlo[i] & thi[i];
+        int lane = -1;
+        for (int word = 0; word < 4 && lane < 0; word++)
+            if (found[word]) lane = 64 * word + __builtin_ctzll(found[word]);
+        if (lane >= 0) {
+            int8_t digits[LANE_TRITS];
+            lane_digits(lane, digits);
+            for (int p = 0; p < LANE_TRITS; p++) chunk[NONCE_AT + p] = digits[p];
+            break;
+        }
+        /* count up in the other nonce trits (balanced ternary, carry upwards) */
+        int i = counter_at;
+        while (i < RATE_LEN && chunk[i] == 1) {
+            chunk[i] = -1;
+            set_all_lanes(blo, bhi, i, -1);
+            i++;
+        }
+        if (i == RATE_LEN) return 0;
+        chunk[i] = (int8_t)(chunk[i] + 1);
+        set_all_lanes(blo, bhi, i, chunk[i]);
+    }
+    memcpy(trits + LAST_CHUNK + NONCE_AT, chunk + NONCE_AT, RATE_LEN - NONCE_AT);
+    transform81(chunk); /* the real hash, computed independently of the lanes */
+    memcpy(hash, chunk, RATE_LEN);
+    return 1;
+}
+
+static PyObject *py_digest(PyObject *self, PyObject *args) {
+    (void)self;
+    const char *trytes;
+    Py_ssize_t n;
+    if (!PyArg_ParseTuple(args, "s#", &trytes, &n)) return NULL;
+    if (n == 0 || n % HASH_TRYTES != 0) {
+        PyErr_SetString(PyExc_ValueError, "digest takes a non-empty multiple of 81 trytes");
+        return NULL;
+    }
+    int8_t *trits = PyMem_Malloc((size_t)(3 * n));
+    if (trits == NULL) return PyErr_NoMemory();
+    PyObject *result = NULL;
+    if (!to_trits(trytes, n, trits)) {
+        PyErr_SetString(PyExc_ValueError, "trytes must be characters 9A-Z");
+    } else {
+        int8_t state[STATE_LEN];
+        char out[HASH_TRYTES];
+        memset(state, 0, sizeof(state));
+        Py_BEGIN_ALLOW_THREADS
+        absorb(state, trits, 3 * n);
+        Py_END_ALLOW_THREADS
+        to_trytes(state, HASH_TRYTES, out);
+        result = PyBytes_FromStringAndSize(out, HASH_TRYTES);
+    }
+    PyMem_Free(trits);
+    return result;
+}
+
+static PyObject *py_attach(PyObject *self, PyObject *args) {
+    (void)self;
+    const char *trytes;
+    Py_ssize_t n;
+    int mwm;
+    if (!PyArg_ParseTuple(args, "s#i", &trytes, &n, &mwm)) return NULL;
+    if (n != TRANSACTION_TRYTES) {
+        PyErr_SetString(PyExc_ValueError, "a transaction is 2673 trytes");
+        return NULL;
+    }
+    if (mwm < 0 || mwm > MAX_MWM) {
+        PyErr_SetString(PyExc_ValueError, "mwm must be in 0..81");
+        return NULL;
+    }
+    int8_t trits[TRANSACTION_TRITS], hash[RATE_LEN];
+    if (!to_trits(trytes, n, trits)) {
+        PyErr_SetString(PyExc_ValueError, "trytes must be characters 9A-Z");
+        return NULL;
+    }
+    int ok;
+    Py_BEGIN_ALLOW_THREADS
+    ok = search(trits, mwm, hash) && trailing_zeros_at_least(hash, mwm);
+    Py_END_ALLOW_THREADS
+    if (!ok) {
+        PyErr_SetString(PyExc_RuntimeError, "nonce search failed");
+        return NULL;
+    }
+    char out[TRANSACTION_TRYTES], hash_out[HASH_TRYTES];
+    to_trytes(trits, TRANSACTION_TRYTES, out);
+    to_trytes(hash, HASH_TRYTES, hash_out);
+    return Py_BuildValue("(y#y#)", out, (Py_ssize_t)TRANSACTION_TRYTES, hash_out,
+                         (Py_ssize_t)HASH_TRYTES);
+}
+
+static PyMethodDef METHODS[] = {
+    {"digest", py_digest, METH_VARARGS, "Curl-P81 hash (81 trytes) of n*81 trytes."},
+    {"attach", py_attach, METH_VARARGS,
+     "Proof-of-work: (transaction with nonce, its hash) for a 2673-tryte transaction."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef MODULE = {
+    PyModuleDef_HEAD_INIT, "_curl81", "Curl-P81 transaction hash and proof-of-work.", -1,
+    METHODS, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__curl81(void) {
+    return PyModule_Create(&MODULE);
+}
