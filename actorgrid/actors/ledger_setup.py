@@ -28,7 +28,7 @@ from actorgrid.ledger.keystore import SecretSeed
 from actorgrid.ledger.node import EmbeddedAdapter, Genesis, SeedFunding, TangleNode
 from actorgrid.ledger.node_client import NodeClient
 from actorgrid.ledger.workers import LedgerWorkers
-from actorgrid.runtime import ChildSpec, SupervisorSpec
+from actorgrid.runtime import ChildSpec, SimClock, SupervisorSpec
 
 if TYPE_CHECKING:
     from actorgrid.actors.base import RunEnv
@@ -84,7 +84,10 @@ async def start_ledger(port: TangleLedger, env: RunEnv) -> tuple[Any, MamStreams
         milestone_interval=spec.ledger.milestone_interval_s,
         clock=env.system.clock,
     )
-    workers = LedgerWorkers("process")
+    # On the simulated clock no metering waits on wall time, so signing and PoW may use every
+    # CPU (still niced); on the wall clock the first CPU is left to the event loop.
+    simulated = isinstance(env.system.clock, SimClock)
+    workers = LedgerWorkers("process", cpus=None if simulated else "auto")
     env.extra["ledger_workers"] = workers
     await workers.warm_up()
     config = LedgerConfig(

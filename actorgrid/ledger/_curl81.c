@@ -14,6 +14,8 @@
  *
  *   digest(trytes) -> bytes
  *       the 81-tryte Curl-P81 hash of n * 81 trytes (ASCII str or bytes).
+ *   digest_many(list of str) -> list of str
+ *       the same for many strings of one length, 64 at a time on the bit-sliced transform.
  *   attach(trytes, mwm) -> (bytes, bytes)
  *       the 2673-tryte transaction with its nonce (the last 27 trytes) replaced so that its
  *       hash ends in ``mwm`` zero trits, and that hash.
@@ -222,6 +224,97 @@ static PyObject *py_digest(PyObject *self, PyObject *args) {
     return result;
 }
 
+/* Hashes of up to 64 equally long trit strings at once, one per lane of transform_sliced: a
+ * bit-sliced transform costs less than one scalar transform, so even a 4-transaction bundle
+ * hashes ~4x faster than one transaction after another. */
+static void digest_lanes(int8_t *const *trits, int n, Py_ssize_t len, int8_t *hashes) {
+    uint64_t lo[STATE_LEN], hi[STATE_LEN];
+    for (int i = 0; i < STATE_LEN; i++) lo[i] = hi[i] = ~(uint64_t)0;
+    for (Py_ssize_t at = 0; at < len; at += RATE_LEN) {
+        for (int i = 0; i < RATE_LEN; i++) {
+            uint64_t l = ~(uint64_t)0, h = ~(uint64_t)0;
+            for (int lane = 0; lane < n; lane++) {
+                int8_t t = trits[lane][at + i];
+                uint64_t bit = (uint64_t)1 << lane;
+                if (t == 1) l &= ~bit;
+                if (t == -1) h &= ~bit;
+            }
+            lo[i] = l;
+            hi[i] = h;
+        }
+        transform_sliced(lo, hi, 81);
+    }
+    for (int lane = 0; lane < n; lane++)
+        for (int i = 0; i < RATE_LEN; i++) hashes[lane * RATE_LEN + i] = get_lane(lo, hi, i, lane);
+}
+
+static PyObject *py_digest_many(PyObject *self, PyObject *arg) {
+    (void)self;
+    PyObject *seq = PySequence_Fast(arg, "digest_many takes a sequence of tryte strings");
+    if (seq == NULL) return NULL;
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(seq), len = -1;
+    PyObject *result = NULL;
+    int8_t *trits = NULL, *hashes = NULL;
+    int8_t *lanes[64];
+    for (Py_ssize_t k = 0; k < count; k++) {
+        Py_ssize_t n;
+        if (PyUnicode_Check(PySequence_Fast_GET_ITEM(seq, k))) {
+            if (PyUnicode_AsUTF8AndSize(PySequence_Fast_GET_ITEM(seq, k), &n) == NULL) goto done;
+        } else {
+            PyErr_SetString(PyExc_TypeError, "digest_many takes str items");
+            goto done;
+        }
+        if (len >= 0 && n != len) {
+            PyErr_SetString(PyExc_ValueError, "digest_many takes strings of one length");
+            goto done;
+        }
+        len = n;
+    }
+    if (count > 0 && (len == 0 || len % HASH_TRYTES != 0)) {
+        PyErr_SetString(PyExc_ValueError, "digest takes a non-empty multiple of 81 trytes");
+        goto done;
+    }
+    result = PyList_New(count);
+    if (result == NULL || count == 0) goto done;
+    trits = PyMem_Malloc((size_t)(count * 3 * len));
+    hashes = PyMem_Malloc((size_t)(count * RATE_LEN));
+    if (trits == NULL || hashes == NULL) {
+        Py_CLEAR(result);
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < count; k++) {
+        const char *text = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(seq, k));
+        if (text == NULL || !to_trits(text, len, trits + k * 3 * len)) {
+            Py_CLEAR(result);
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "trytes must be characters 9A-Z");
+            goto done;
+        }
+    }
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t first = 0; first < count; first += 64) {
+        int n = (int)(count - first < 64 ? count - first : 64);
+        for (int lane = 0; lane < n; lane++) lanes[lane] = trits + (first + lane) * 3 * len;
+        digest_lanes(lanes, n, 3 * len, hashes + first * RATE_LEN);
+    }
+    Py_END_ALLOW_THREADS
+    for (Py_ssize_t k = 0; k < count; k++) {
+        char out[HASH_TRYTES];
+        to_trytes(hashes + k * RATE_LEN, HASH_TRYTES, out);
+        PyObject *item = PyUnicode_FromStringAndSize(out, HASH_TRYTES);
+        if (item == NULL) {
+            Py_CLEAR(result);
+            goto done;
+        }
+        PyList_SET_ITEM(result, k, item);
+    }
+done:
+    PyMem_Free(trits);
+    PyMem_Free(hashes);
+    Py_DECREF(seq);
+    return result;
+}
+
 static PyObject *py_attach(PyObject *self, PyObject *args) {
     (void)self;
     const char *trytes;
@@ -258,6 +351,8 @@ static PyObject *py_attach(PyObject *self, PyObject *args) {
 
 static PyMethodDef METHODS[] = {
     {"digest", py_digest, METH_VARARGS, "Curl-P81 hash (81 trytes) of n*81 trytes."},
+    {"digest_many", py_digest_many, METH_O,
+     "Curl-P81 hashes (str, 81 trytes each) of equally long tryte strings, 64 at a time."},
     {"attach", py_attach, METH_VARARGS,
      "Proof-of-work: (transaction with nonce, its hash) for a 2673-tryte transaction."},
     {NULL, NULL, 0, NULL},

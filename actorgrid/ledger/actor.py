@@ -486,6 +486,7 @@ class LedgerActor(Actor):
     async def _redeliver(self) -> None:
         """Tell requesters the outcome of every finished, not yet notified request."""
         io = self._require_io()
+        told: list[int] = []
         for record in await io.db(Journal.unnotified):
             tail = ""
             if record.kind == RequestKind.PUBLISH and record.bundle_id is not None:
@@ -505,7 +506,9 @@ class LedgerActor(Actor):
                     ref.tell(event)
                 except ActorError:
                     continue
-            await io.db(Journal.mark_notified, record.id)
+            told.append(record.id)
+        if told:
+            await io.db(Journal.mark_notified, *told)
 
     # -- helpers ----------------------------------------------------------------------------
 

@@ -280,10 +280,12 @@ class Journal:
                 if cur.rowcount != 1:
                     raise JournalError(f"request {rid} is not in state accepted")
 
-    def mark_notified(self, request_id: int) -> None:
-        """Remember that the requester has been told the outcome."""
+    def mark_notified(self, *request_ids: int) -> None:
+        """Remember that the requesters have been told the outcome (one transaction)."""
         with self._tx():
-            self._db.execute("UPDATE requests SET notified = 1 WHERE id = ?", (request_id,))
+            self._db.executemany(
+                "UPDATE requests SET notified = 1 WHERE id = ?", [(i,) for i in request_ids]
+            )
 
     # -- bundles ----------------------------------------------------------------------------
 

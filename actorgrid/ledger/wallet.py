@@ -124,15 +124,21 @@ class Wallet:
                 return
             found: list[tuple[str, bool]] = []
             last_used = 0  # index 0 is always recorded (genesis funding lands there)
-            index = 0
-            while index - last_used <= gap:
-                address = await self._derive(index)
-                balance = (await self._io.node(NodeClient.balances, [address]))[0]
-                spent = (await self._io.node(NodeClient.were_spent, [address]))[0]
-                found.append((address, spent))
-                if balance or spent:
-                    last_used = index
-                index += 1
+            start = 0
+            while start - last_used <= gap:  # one worker call and two node calls per window
+                count = last_used + gap + 1 - start
+                addresses = await self._io.work(
+                    derive_addresses, self._seed.reveal(), start, count, self.security
+                )
+                balances = await self._io.node(NodeClient.balances, addresses)
+                spent = await self._io.node(NodeClient.were_spent, addresses)
+                for offset, (address, balance, was_spent) in enumerate(
+                    zip(addresses, balances, spent, strict=True)
+                ):
+                    found.append((address, was_spent))
+                    if balance or was_spent:
+                        last_used = start + offset
+                start += count
             keep = found[: last_used + 1]
             await self._io.db(
                 Journal.record_addresses,

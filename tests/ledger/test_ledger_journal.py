@@ -88,6 +88,8 @@ def test_bundle_state_machine_and_queue_order() -> None:
     assert [r.id for r in j.unnotified()] == ids[:2]
     j.mark_notified(ids[0])
     assert [r.id for r in j.unnotified()] == ids[1:2]
+    j.mark_notified(ids[1], ids[0])  # several at once; repeating one is harmless
+    assert j.unnotified() == []
     assert j.open_bundles() == []
 
 

@@ -49,10 +49,12 @@ class Transaction:
         return self.trytes[Layout.ESSENCE_REST]
 
 
-def parse_transaction(trytes: object, mwm: int) -> Transaction:
+def parse_transaction(trytes: object, mwm: int, tx_hash: str | None = None) -> Transaction:
     """Parse ``trytes`` and check layout, value range and PoW (``mwm`` trailing zero trits).
 
-    Raises :class:`InvalidTransaction` on any defect.
+    ``tx_hash``: the transaction's Curl-P81 hash when the caller has already computed it
+    (:func:`~actorgrid.ledger.curlp81.transaction_hashes` does many at once); computed here
+    otherwise. Raises :class:`InvalidTransaction` on any defect.
     """
     if not isinstance(trytes, str) or len(trytes) != TRANSACTION_TRYTES:
         raise InvalidTransaction("Invalid trytes: a transaction is 2673 trytes")
@@ -71,7 +73,8 @@ def parse_transaction(trytes: object, mwm: int) -> Transaction:
     last_index = trytes_to_int(trytes[Layout.LAST_INDEX])
     if not 0 <= current_index <= last_index:
         raise InvalidTransaction("Invalid transaction index")
-    tx_hash = transaction_hash(trytes)
+    if tx_hash is None:
+        tx_hash = transaction_hash(trytes)
     if not has_trailing_zero_trits(tx_hash, mwm):
         raise InvalidTransaction(f"Invalid transaction hash: proof-of-work below MWM {mwm}")
     return Transaction(
