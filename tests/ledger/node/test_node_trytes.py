@@ -71,3 +71,30 @@ def test_address_and_signature_match_pyota(seed: str, index: int, security: int)
 def test_trytes_checks() -> None:
     assert T.is_trytes("AB9", 3) and not T.is_trytes("ab9") and not T.is_trytes(5)
     assert not T.is_trytes("AB9", 4)
+
+
+_HALF_242 = (3**242 - 1) // 2
+
+
+@given(
+    value=st.one_of(
+        st.integers(min_value=-_HALF_242, max_value=_HALF_242),
+        st.sampled_from([-_HALF_242, _HALF_242, 0, 1, -1]),
+    ),
+    times=st.integers(min_value=0, max_value=30),
+)
+def test_c_hash_chain_matches_the_sha3_chain(value: int, times: int) -> None:
+    from actorgrid.ledger import _kerl  # type: ignore[attr-defined]
+
+    expected = T._hash_repeat_py(value, times)
+    assert int.from_bytes(_kerl.repeat(T._to_bytes(value), times), "big", signed=True) == expected
+    assert T._hash_repeat(value, times) == expected
+
+
+def test_c_hash_chain_rejects_bad_input() -> None:
+    from actorgrid.ledger import _kerl  # type: ignore[attr-defined]
+
+    with pytest.raises(ValueError, match="48 bytes"):
+        _kerl.repeat(b"\0" * 47, 1)
+    with pytest.raises(ValueError, match="times"):
+        _kerl.repeat(b"\0" * 48, -1)
