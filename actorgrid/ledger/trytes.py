@@ -15,11 +15,12 @@ Transaction layout (2673 trytes) constants are here too, so node and wallet agre
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Final
 
 from sha3 import keccak_384
 
+_c_repeat: Callable[[bytes, int], bytes] | None
 try:  # the C hash chain (actorgrid/ledger/_kerl.c); the same results ~4x faster
     from actorgrid.ledger._kerl import repeat as _c_repeat
 except ImportError:  # pragma: no cover - the extension is optional

@@ -106,7 +106,7 @@ def test_bad_input_is_rejected(trytes: str, mwm: int, message: str) -> None:
 
 
 def test_the_extension_checks_its_own_input() -> None:
-    from actorgrid.ledger import _curl81  # type: ignore[attr-defined]
+    from actorgrid.ledger import _curl81
 
     with pytest.raises(ValueError, match="9A-Z"):
         _curl81.attach("!" * TRANSACTION_TRYTES, 9)

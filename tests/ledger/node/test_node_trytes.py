@@ -84,7 +84,7 @@ _HALF_242 = (3**242 - 1) // 2
     times=st.integers(min_value=0, max_value=30),
 )
 def test_c_hash_chain_matches_the_sha3_chain(value: int, times: int) -> None:
-    from actorgrid.ledger import _kerl  # type: ignore[attr-defined]
+    from actorgrid.ledger import _kerl
 
     expected = T._hash_repeat_py(value, times)
     assert int.from_bytes(_kerl.repeat(T._to_bytes(value), times), "big", signed=True) == expected
@@ -92,7 +92,7 @@ def test_c_hash_chain_matches_the_sha3_chain(value: int, times: int) -> None:
 
 
 def test_c_hash_chain_rejects_bad_input() -> None:
-    from actorgrid.ledger import _kerl  # type: ignore[attr-defined]
+    from actorgrid.ledger import _kerl
 
     with pytest.raises(ValueError, match="48 bytes"):
         _kerl.repeat(b"\0" * 47, 1)
