@@ -28,10 +28,11 @@ from dataclasses import dataclass
 from typing import Any, Literal, ParamSpec, TypeVar
 
 from actorgrid.ledger.trytes import (
+    HASH_TRYTES,
     Layout,
     address_from_seed,
-    bundle_hash,
     int_to_trytes,
+    kerl_hash_ints,
     normalize_bundle_hash,
     sign_input,
     trytes_to_int,
@@ -176,13 +177,17 @@ def sign_bundle(seed: str, plan: BundlePlan) -> SignedBundle:
         for i, (address, value, _) in enumerate(rows)
     ]
     legacy = trytes_to_int(essences[0][1][27:54])
+    # Kerl absorbs each essence as two 243-trit chunks; only the first transaction's second
+    # chunk changes between tries, so the others are converted once.
+    chunks = [trytes_to_int(part) for essence in essences for part in essence]
     while True:
-        bundle = bundle_hash(essences)
+        bundle = int_to_trytes(kerl_hash_ints(chunks), HASH_TRYTES)
         if 13 not in normalize_bundle_hash(bundle):
             break
         legacy += 1
         rest = essences[0][1]
         essences[0] = (essences[0][0], rest[:27] + int_to_trytes(legacy, TAG_LEN) + rest[54:])
+        chunks[1] = trytes_to_int(essences[0][1])
     fragments = [message.ljust(FRAGMENT_LEN, "9") for _, _, message in rows]
     for pos, inp in input_positions:
         for k, fragment in enumerate(sign_input(seed, inp.key_index, inp.security, bundle)):

@@ -10,7 +10,7 @@ from iota.transaction.validator import BundleValidator
 from actorgrid.ledger.journal import RequestKind, RequestRecord, RequestState
 from actorgrid.ledger.messages import FailureReason
 from actorgrid.ledger.testing import test_seed
-from actorgrid.ledger.trytes import address_from_seed
+from actorgrid.ledger.trytes import Layout, address_from_seed, normalize_bundle_hash
 from actorgrid.ledger.wallet import Funds, plan_batch
 from actorgrid.ledger.workers import (
     BundlePlan,
@@ -67,6 +67,31 @@ def test_signed_bundles_validate_with_pyota_and_resign_identically(
     assert len(bundle) == len(amounts) + 4 + (1 if extra else 0)
     # re-signing the journalled plan after a crash reproduces the same signature
     assert sign_bundle(SEED, BundlePlan.from_json(plan.to_json())) == signed
+
+
+def test_insecure_bundle_hash_is_fixed_through_the_legacy_tag() -> None:
+    # Timestamps whose first bundle hash normalizes to a 13 (the "M bug") make sign_bundle
+    # count the first transaction's legacy tag up; the result must still be a valid bundle.
+    addrs = [address_from_seed(SEED, i, 2) for i in range(2)]
+    fixed = 0
+    for timestamp in range(1, 40):
+        plan = BundlePlan(
+            outputs=(PlannedOutput("C" * 80 + "9", 5),),
+            inputs=(PlannedInput(addrs[0], 0, 2, 9),),
+            remainder=addrs[1],
+            tag="ACTORGRID",
+            timestamp=timestamp,
+        )
+        signed = sign_bundle(SEED, plan)
+        tail = signed.trytes[-1]  # head first: the tail (index 0) is last
+        if tail[Layout.OBSOLETE_TAG] == tail[Layout.TAG]:
+            continue
+        fixed += 1
+        bundle = pyota_bundle(signed.trytes)
+        assert BundleValidator(bundle).errors == []
+        assert str(bundle.hash) == signed.bundle_hash
+        assert 13 not in normalize_bundle_hash(signed.bundle_hash)
+    assert fixed > 0, "no timestamp in range needed the fix: widen the range"
 
 
 def test_zero_value_bundle_carries_payload_in_ceil_fragments() -> None:
