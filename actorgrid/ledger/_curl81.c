@@ -16,9 +16,14 @@
  *       the 81-tryte Curl-P81 hash of n * 81 trytes (ASCII str or bytes).
  *   digest_many(list of str) -> list of str
  *       the same for many strings of one length, 64 at a time on the bit-sliced transform.
- *   attach(trytes, mwm) -> (bytes, bytes)
+ *   midstates(list of str) -> list of bytes
+ *       the sponge states (729 trits as signed bytes) after absorbing each string; used with
+ *       the first 2430 trytes of a bundle's transactions (everything up to the trunk, which
+ *       attachment never changes), all of them in one bit-sliced pass.
+ *   attach(trytes, mwm[, prefix_state]) -> (bytes, bytes)
  *       the 2673-tryte transaction with its nonce (the last 27 trytes) replaced so that its
- *       hash ends in ``mwm`` zero trits, and that hash.
+ *       hash ends in ``mwm`` zero trits, and that hash. ``prefix_state``: midstates() of the
+ *       transaction's first 2430 trytes, which saves 30 of its 33 absorbing transforms.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -30,6 +35,8 @@
 #define LAST_CHUNK (TRANSACTION_TRITS - RATE_LEN) /* 7776: start of the last chunk */
 #define NONCE_AT 162                              /* the nonce's offset in the last chunk */
 #define MAX_MWM 81
+#define PREFIX_TRYTES 2430 /* up to the trunk: what attachment never changes */
+#define PREFIX_TRITS (3 * PREFIX_TRYTES)
 
 static int tryte_value(char c) {
     if (c == '9') return 0;
@@ -147,13 +154,19 @@ static void set_lane_wide(lanes_t *lo, lanes_t *hi, int i, int lane, int8_t trit
     if (trit == -1) hi[i][word] &= ~bit; else hi[i][word] |= bit;
 }
 
-/* Sets the nonce of ``trits`` (a whole transaction) and returns 1, or 0 if the counter ran out. */
-static int search(int8_t *trits, int mwm, int8_t *hash) {
+/* Sets the nonce of ``trits`` (a whole transaction) and returns 1, or 0 if the counter ran out.
+ * ``prefix_state``: the sponge after the first PREFIX_TRITS (see midstates), or NULL. */
+static int search(int8_t *trits, int mwm, int8_t *hash, const int8_t *prefix_state) {
     int8_t mid[STATE_LEN], chunk[STATE_LEN];
     lanes_t blo[STATE_LEN], bhi[STATE_LEN], lo[STATE_LEN], hi[STATE_LEN];
     lanes_t tlo[STATE_LEN], thi[STATE_LEN];
-    memset(mid, 0, sizeof(mid));
-    absorb(mid, trits, LAST_CHUNK);
+    if (prefix_state != NULL) {
+        memcpy(mid, prefix_state, STATE_LEN);
+        absorb(mid, trits + PREFIX_TRITS, LAST_CHUNK - PREFIX_TRITS);
+    } else {
+        memset(mid, 0, sizeof(mid));
+        absorb(mid, trits, LAST_CHUNK);
+    }
     memcpy(chunk, mid, STATE_LEN);
     memcpy(chunk, trits + LAST_CHUNK, RATE_LEN);
     for (int i = NONCE_AT; i < RATE_LEN; i++) chunk[i] = 0;
@@ -224,10 +237,10 @@ static PyObject *py_digest(PyObject *self, PyObject *args) {
     return result;
 }
 
-/* Hashes of up to 64 equally long trit strings at once, one per lane of transform_sliced: a
- * bit-sliced transform costs less than one scalar transform, so even a 4-transaction bundle
- * hashes ~4x faster than one transaction after another. */
-static void digest_lanes(int8_t *const *trits, int n, Py_ssize_t len, int8_t *hashes) {
+/* Sponge states of up to 64 equally long trit strings at once, one per lane of
+ * transform_sliced: a bit-sliced transform costs less than one scalar transform, so even a
+ * 4-transaction bundle absorbs ~4x faster than one transaction after another. */
+static void absorb_lanes(int8_t *const *trits, int n, Py_ssize_t len, int8_t *states) {
     uint64_t lo[STATE_LEN], hi[STATE_LEN];
     for (int i = 0; i < STATE_LEN; i++) lo[i] = hi[i] = ~(uint64_t)0;
     for (Py_ssize_t at = 0; at < len; at += RATE_LEN) {
@@ -245,49 +258,43 @@ static void digest_lanes(int8_t *const *trits, int n, Py_ssize_t len, int8_t *ha
         transform_sliced(lo, hi, 81);
     }
     for (int lane = 0; lane < n; lane++)
-        for (int i = 0; i < RATE_LEN; i++) hashes[lane * RATE_LEN + i] = get_lane(lo, hi, i, lane);
+        for (int i = 0; i < STATE_LEN; i++) states[lane * STATE_LEN + i] = get_lane(lo, hi, i, lane);
 }
 
-static PyObject *py_digest_many(PyObject *self, PyObject *arg) {
-    (void)self;
-    PyObject *seq = PySequence_Fast(arg, "digest_many takes a sequence of tryte strings");
-    if (seq == NULL) return NULL;
+/* The sponge states of equally long tryte strings (str items; trytes of one multiple of 81),
+ * or NULL with an exception set. *count receives the number, *states PyMem-allocated. */
+static int absorb_many(PyObject *arg, Py_ssize_t *count_out, int8_t **states_out) {
+    PyObject *seq = PySequence_Fast(arg, "expected a sequence of tryte strings");
+    if (seq == NULL) return 0;
     Py_ssize_t count = PySequence_Fast_GET_SIZE(seq), len = -1;
-    PyObject *result = NULL;
-    int8_t *trits = NULL, *hashes = NULL;
-    int8_t *lanes[64];
+    int8_t *trits = NULL, *states = NULL, *lanes[64];
+    int ok = 0;
     for (Py_ssize_t k = 0; k < count; k++) {
         Py_ssize_t n;
-        if (PyUnicode_Check(PySequence_Fast_GET_ITEM(seq, k))) {
-            if (PyUnicode_AsUTF8AndSize(PySequence_Fast_GET_ITEM(seq, k), &n) == NULL) goto done;
-        } else {
-            PyErr_SetString(PyExc_TypeError, "digest_many takes str items");
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, k);
+        if (!PyUnicode_Check(item)) {
+            PyErr_SetString(PyExc_TypeError, "expected str items");
             goto done;
         }
-        if (len >= 0 && n != len) {
-            PyErr_SetString(PyExc_ValueError, "digest_many takes strings of one length");
+        if (PyUnicode_AsUTF8AndSize(item, &n) == NULL) goto done;
+        if ((len >= 0 && n != len) || n == 0 || n % HASH_TRYTES != 0) {
+            PyErr_SetString(PyExc_ValueError,
+                            "expected strings of one length, a non-empty multiple of 81 trytes");
             goto done;
         }
         len = n;
     }
-    if (count > 0 && (len == 0 || len % HASH_TRYTES != 0)) {
-        PyErr_SetString(PyExc_ValueError, "digest takes a non-empty multiple of 81 trytes");
-        goto done;
-    }
-    result = PyList_New(count);
-    if (result == NULL || count == 0) goto done;
-    trits = PyMem_Malloc((size_t)(count * 3 * len));
-    hashes = PyMem_Malloc((size_t)(count * RATE_LEN));
-    if (trits == NULL || hashes == NULL) {
-        Py_CLEAR(result);
+    trits = PyMem_Malloc((size_t)(count * 3 * len) + 1);
+    states = PyMem_Malloc((size_t)(count * STATE_LEN) + 1);
+    if (trits == NULL || states == NULL) {
         PyErr_NoMemory();
         goto done;
     }
     for (Py_ssize_t k = 0; k < count; k++) {
         const char *text = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(seq, k));
-        if (text == NULL || !to_trits(text, len, trits + k * 3 * len)) {
-            Py_CLEAR(result);
-            if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "trytes must be characters 9A-Z");
+        if (text == NULL) goto done;
+        if (!to_trits(text, len, trits + k * 3 * len)) {
+            PyErr_SetString(PyExc_ValueError, "trytes must be characters 9A-Z");
             goto done;
         }
     }
@@ -295,32 +302,69 @@ static PyObject *py_digest_many(PyObject *self, PyObject *arg) {
     for (Py_ssize_t first = 0; first < count; first += 64) {
         int n = (int)(count - first < 64 ? count - first : 64);
         for (int lane = 0; lane < n; lane++) lanes[lane] = trits + (first + lane) * 3 * len;
-        digest_lanes(lanes, n, 3 * len, hashes + first * RATE_LEN);
+        absorb_lanes(lanes, n, 3 * len, states + first * STATE_LEN);
     }
     Py_END_ALLOW_THREADS
-    for (Py_ssize_t k = 0; k < count; k++) {
-        char out[HASH_TRYTES];
-        to_trytes(hashes + k * RATE_LEN, HASH_TRYTES, out);
-        PyObject *item = PyUnicode_FromStringAndSize(out, HASH_TRYTES);
-        if (item == NULL) {
-            Py_CLEAR(result);
-            goto done;
-        }
-        PyList_SET_ITEM(result, k, item);
-    }
+    ok = 1;
 done:
     PyMem_Free(trits);
-    PyMem_Free(hashes);
     Py_DECREF(seq);
+    if (!ok) {
+        PyMem_Free(states);
+        states = NULL;
+    }
+    *count_out = count;
+    *states_out = states;
+    return ok;
+}
+
+static PyObject *py_digest_many(PyObject *self, PyObject *arg) {
+    (void)self;
+    Py_ssize_t count;
+    int8_t *states;
+    if (!absorb_many(arg, &count, &states)) return NULL;
+    PyObject *result = PyList_New(count);
+    for (Py_ssize_t k = 0; result != NULL && k < count; k++) {
+        char out[HASH_TRYTES];
+        to_trytes(states + k * STATE_LEN, HASH_TRYTES, out);
+        PyObject *item = PyUnicode_FromStringAndSize(out, HASH_TRYTES);
+        if (item == NULL) Py_CLEAR(result);
+        else PyList_SET_ITEM(result, k, item);
+    }
+    PyMem_Free(states);
+    return result;
+}
+
+static PyObject *py_midstates(PyObject *self, PyObject *arg) {
+    (void)self;
+    Py_ssize_t count;
+    int8_t *states;
+    if (!absorb_many(arg, &count, &states)) return NULL;
+    PyObject *result = PyList_New(count);
+    for (Py_ssize_t k = 0; result != NULL && k < count; k++) {
+        PyObject *item = PyBytes_FromStringAndSize((const char *)states + k * STATE_LEN, STATE_LEN);
+        if (item == NULL) Py_CLEAR(result);
+        else PyList_SET_ITEM(result, k, item);
+    }
+    PyMem_Free(states);
     return result;
 }
 
 static PyObject *py_attach(PyObject *self, PyObject *args) {
     (void)self;
-    const char *trytes;
-    Py_ssize_t n;
+    const char *trytes, *prefix = NULL;
+    Py_ssize_t n, prefix_len = 0;
     int mwm;
-    if (!PyArg_ParseTuple(args, "s#i", &trytes, &n, &mwm)) return NULL;
+    if (!PyArg_ParseTuple(args, "s#i|y#", &trytes, &n, &mwm, &prefix, &prefix_len)) return NULL;
+    if (prefix != NULL) {
+        int valid = prefix_len == STATE_LEN;
+        for (Py_ssize_t i = 0; valid && i < STATE_LEN; i++)
+            valid = prefix[i] >= -1 && prefix[i] <= 1;
+        if (!valid) {
+            PyErr_SetString(PyExc_ValueError, "prefix state must be 729 trits (-1, 0, 1)");
+            return NULL;
+        }
+    }
     if (n != TRANSACTION_TRYTES) {
         PyErr_SetString(PyExc_ValueError, "a transaction is 2673 trytes");
         return NULL;
@@ -336,7 +380,7 @@ static PyObject *py_attach(PyObject *self, PyObject *args) {
     }
     int ok;
     Py_BEGIN_ALLOW_THREADS
-    ok = search(trits, mwm, hash) && trailing_zeros_at_least(hash, mwm);
+    ok = search(trits, mwm, hash, (const int8_t *)prefix) && trailing_zeros_at_least(hash, mwm);
     Py_END_ALLOW_THREADS
     if (!ok) {
         PyErr_SetString(PyExc_RuntimeError, "nonce search failed");
@@ -353,6 +397,8 @@ static PyMethodDef METHODS[] = {
     {"digest", py_digest, METH_VARARGS, "Curl-P81 hash (81 trytes) of n*81 trytes."},
     {"digest_many", py_digest_many, METH_O,
      "Curl-P81 hashes (str, 81 trytes each) of equally long tryte strings, 64 at a time."},
+    {"midstates", py_midstates, METH_O,
+     "Sponge states (729 trits as bytes) after absorbing equally long tryte strings."},
     {"attach", py_attach, METH_VARARGS,
      "Proof-of-work: (transaction with nonce, its hash) for a 2673-tryte transaction."},
     {NULL, NULL, 0, NULL},

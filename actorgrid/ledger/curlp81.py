@@ -40,6 +40,7 @@ __all__ = [
     "PowError",
     "attach_transaction",
     "pow_bundle",
+    "prefix_states",
     "transaction_hash",
     "transaction_hashes",
 ]
@@ -87,7 +88,10 @@ class _LibCcurl:
     def digest_many(self, many: Sequence[str]) -> list[str]:
         return [self.digest(t) for t in many]
 
-    def attach(self, trytes: str, mwm: int) -> tuple[str, str]:
+    def prefix_states(self, prefixes: Sequence[str]) -> list[bytes | None]:
+        return [None] * len(prefixes)  # libccurl absorbs every transaction from scratch
+
+    def attach(self, trytes: str, mwm: int, prefix_state: bytes | None = None) -> tuple[str, str]:
         with self._lock:
             done = self._take(self._lib.ccurl_pow(trytes.encode("ascii"), mwm), TRANSACTION_TRYTES)
         return done, self.digest(done)
@@ -105,8 +109,14 @@ class _Extension:
     def digest_many(self, many: Sequence[str]) -> list[str]:
         return list(self._c.digest_many(list(many)))
 
-    def attach(self, trytes: str, mwm: int) -> tuple[str, str]:
-        done, tx_hash = self._c.attach(trytes, mwm)
+    def prefix_states(self, prefixes: Sequence[str]) -> list[bytes | None]:
+        return list(self._c.midstates(list(prefixes)))
+
+    def attach(self, trytes: str, mwm: int, prefix_state: bytes | None = None) -> tuple[str, str]:
+        if prefix_state is None:
+            done, tx_hash = self._c.attach(trytes, mwm)
+        else:
+            done, tx_hash = self._c.attach(trytes, mwm, prefix_state)
         return done.decode("ascii"), tx_hash.decode("ascii")
 
 
@@ -149,17 +159,26 @@ def transaction_hashes(many: Sequence[str]) -> list[str]:
     return _impl.digest_many(many)
 
 
-def attach_transaction(trytes: str, mwm: int) -> tuple[str, str]:
+def attach_transaction(trytes: str, mwm: int, prefix_state: bytes | None = None) -> tuple[str, str]:
     """Find a nonce so that the transaction hash ends in ``mwm`` zero trits.
 
     Returns the transaction with its nonce (last 27 trytes) set and its hash. Raises
     ``ValueError`` for malformed trytes or an MWM outside 0..81 (no search is started).
+    ``prefix_state``: the sponge after the transaction's first 2430 trytes, from
+    :func:`prefix_states` (must match them: the search starts from it).
     """
     if not is_trytes(trytes, TRANSACTION_TRYTES):
         raise ValueError("transaction must be 2673 trytes")
     if not 0 <= mwm <= MAX_MWM:
         raise ValueError(f"mwm must be in 0..{MAX_MWM}")
-    return _impl.attach(trytes, mwm)
+    return _impl.attach(trytes, mwm, prefix_state)
+
+
+def prefix_states(transactions: Sequence[str]) -> list[bytes | None]:
+    """Sponge states after the first 2430 trytes of each transaction (everything before the
+    trunk, which attachment never changes), computed together; ``None`` entries where the
+    backend has no use for them (libccurl)."""
+    return _impl.prefix_states([t[: Layout.TRUNK.start] for t in transactions])
 
 
 def pow_bundle(ordered: Sequence[str], trunk: str, branch: str, mwm: int) -> tuple[list[str], str]:
@@ -174,13 +193,16 @@ def pow_bundle(ordered: Sequence[str], trunk: str, branch: str, mwm: int) -> tup
     """
     out: list[str] = [""] * len(ordered)
     previous: str | None = None
+    if not all(is_trytes(t, TRANSACTION_TRYTES) for t in ordered):
+        raise ValueError("transaction must be 2673 trytes")
+    prefixes = prefix_states(ordered)
     for i in range(len(ordered) - 1, -1, -1):  # head first
         links = trunk + branch if previous is None else previous + trunk
         head = ordered[i][: Layout.TRUNK.start] + links + ordered[i][Layout.TAG]
         for attempt in range(_POW_ATTEMPTS):
             stamp = int_to_trytes(int(time.time() * 1000) + attempt, 9)
             done, tx_hash = attach_transaction(
-                head + stamp + "9" * 9 + _UPPER_BOUND + "9" * 27, mwm
+                head + stamp + "9" * 9 + _UPPER_BOUND + "9" * 27, mwm, prefixes[i]
             )
             if has_trailing_zero_trits(tx_hash, mwm):
                 break

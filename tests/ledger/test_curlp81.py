@@ -134,3 +134,30 @@ def test_hashes_together_equal_hashes_one_by_one(many: list[str]) -> None:
 def test_hashes_together_need_whole_transactions() -> None:
     with pytest.raises(ValueError, match="2673 trytes"):
         curlp81.transaction_hashes(["A" * TRANSACTION_TRYTES, "A" * 81])
+
+
+@settings(max_examples=8, deadline=None)
+@given(trytes=transactions, mwm=st.integers(min_value=0, max_value=9))
+def test_attach_from_a_prefix_state_equals_attach_from_scratch(trytes: str, mwm: int) -> None:
+    [prefix] = curlp81.prefix_states([trytes])
+    assert prefix is not None and len(prefix) == 729
+    assert curlp81.attach_transaction(trytes, mwm, prefix) == curlp81.attach_transaction(
+        trytes, mwm
+    )
+
+
+def test_prefix_states_of_a_bundle_are_each_transactions_own() -> None:
+    many = [_random_transaction(seed) for seed in range(5)]
+    states = curlp81.prefix_states(many)
+    for trytes, state in zip(many, states, strict=True):
+        done, tx_hash = curlp81.attach_transaction(trytes, 5, state)
+        assert tx_hash == reference_hash(done)
+
+
+def test_a_bad_prefix_state_is_rejected() -> None:
+    from actorgrid.ledger import _curl81
+
+    with pytest.raises(ValueError, match="prefix state"):
+        _curl81.attach("A" * TRANSACTION_TRYTES, 5, b"\x05" * 729)
+    with pytest.raises(ValueError, match="prefix state"):
+        _curl81.attach("A" * TRANSACTION_TRYTES, 5, b"\x00" * 728)
