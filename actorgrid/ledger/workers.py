@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import json
 import multiprocessing
 import os
-import signal
-import sys
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -260,19 +258,23 @@ def _lower_priority(cpus: frozenset[int] | None) -> None:
 
 
 def _exit_with_parent() -> None:
-    """Have the kernel end this worker when the process that spawned it dies (Linux).
+    """End this worker when the process that spawned it dies (even by ``kill -9``).
 
-    A pool's workers otherwise outlive a parent killed by a signal and sit idle forever.
-    Elsewhere (no ``prctl``) this does nothing; the pool's own shutdown still applies.
+    A pool's workers otherwise outlive a parent killed by a signal and sit idle forever. A
+    daemon thread waits on the parent's sentinel (``multiprocessing.parent_process()``), which
+    becomes ready when the parent *process* ends. (``prctl(PR_SET_PDEATHSIG)`` would fire when
+    the parent *thread* that happened to start the worker exits, e.g. a short-lived executor
+    thread submitting the pool's first job, and kill a healthy pool.)
     """
-    if not sys.platform.startswith("linux"):
+    parent = multiprocessing.parent_process()
+    if parent is None:
         return
-    pr_set_pdeathsig = 1
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
-    if os.getppid() == 1:  # the parent died before prctl took effect
+
+    def watch() -> None:
+        parent.join()
         os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def default_worker_cpus() -> frozenset[int] | None:

@@ -10,8 +10,6 @@ import textwrap
 import time
 from pathlib import Path
 
-import pytest
-
 CHILD = textwrap.dedent(
     """
     import asyncio, os, sys
@@ -39,7 +37,6 @@ def _alive(pid: int) -> bool:
     return not (stat.exists() and stat.read_text().split()[2] == "Z")
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl(PR_SET_PDEATHSIG)")
 def test_workers_exit_when_their_parent_is_killed(tmp_path: Path) -> None:
     script = tmp_path / "child.py"
     script.write_text(CHILD)
@@ -56,3 +53,28 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path: Path) -> None:
         assert not _alive(worker), "worker outlived its parent"
     finally:
         parent.kill()
+
+
+def test_workers_outlive_the_thread_that_started_them() -> None:
+    """A pool first used from a short-lived thread (an executor thread of a node, say) keeps
+    its workers when that thread ends: only the parent process's death ends them."""
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from actorgrid.ledger.workers import _lower_priority
+
+    pool = ProcessPoolExecutor(
+        1, mp_context=get_context("spawn"), initializer=_lower_priority, initargs=(None,)
+    )
+    try:
+        pids: list[int] = []
+        starter = threading.Thread(target=lambda: pids.append(pool.submit(os.getpid).result()))
+        starter.start()
+        starter.join()
+        assert _alive(pids[0])
+        # the starting thread is gone; the worker still serves
+        assert pool.submit(os.getpid).result(timeout=30) == pids[0]
+        assert pool.submit(sum, [1, 2, 3]).result(timeout=30) == 6
+    finally:
+        pool.shutdown(wait=True)
