@@ -12,6 +12,11 @@ thread, like the rest of its ledger work:
   ``spawn`` process pool (our design);
 * ``naive`` - the same with the identical ledger work on an in-process thread.
 
+All phases run on actorgrid's event loop (``actorgrid.runtime.run``), whose waits have
+microsecond resolution; ``--default-loop`` uses asyncio's, whose epoll waits round up to whole
+milliseconds, so that any wake-up between two ticks (a worker's reply) makes the next tick up to
+~1 ms late, busy or naive alike.
+
 Latency = how late the meter's 1 ms timer message is handled (p50/p99/max, ms; per phase the
 median over ``--rounds`` interleaved windows, per-round p99s and busy/naive ratios listed too).
 On a shared machine other sessions' work dominates these tails (autogroup scheduling makes the
@@ -19,7 +24,8 @@ process's nice irrelevant against them); ``--rt`` runs only the event-loop threa
 all three phases alike, which leaves the designs' own effects: the GIL and in-process CPU work.
 
 Throughput: value bundles/s and payments/s during ``busy`` (batching on), and the PoW rate
-achieved there (transactions/s) against raw libccurl measured in this process.
+achieved there (transactions/s) against bare proof-of-work measured in this process: ours
+(``actorgrid.ledger._curl81``) and pyota-pow's libccurl.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+import actorgrid.runtime
 from actorgrid.ledger.actor import LedgerActor, LedgerConfig
 from actorgrid.ledger.messages import TransferConfirmed, TransferFailed, TransferRequest
 from actorgrid.ledger.node import TangleNode
@@ -195,15 +202,21 @@ def _more_than(n: int) -> Callable[[list[object]], bool]:
     return lambda events: len(events) > n
 
 
-def raw_pow_rate(mwm: int, n: int) -> float:
-    """Transactions/s of bare libccurl PoW at ``mwm`` in this process."""
-    from actorgrid.ledger.curlp81 import attach_transaction
+def raw_pow_rate(mwm: int, n: int, backend: str) -> float:
+    """Transactions/s of bare proof-of-work at ``mwm`` in this process (``backend``: ``"c"``,
+    our extension, or ``"libccurl"``, pyota-pow's library)."""
+    from actorgrid.ledger import curlp81
 
-    base = "9" * 2592 + "RAW" + "9" * 78
-    start = time.perf_counter()
-    for i in range(n):
-        attach_transaction(base[:2592] + f"{chr(65 + i % 26)}" + base[2593:], mwm)
-    return n / (time.perf_counter() - start)
+    before = curlp81.BACKEND
+    curlp81.use_backend(backend)
+    try:
+        base = "9" * 2592 + "RAW" + "9" * 78
+        start = time.perf_counter()
+        for i in range(n):
+            curlp81.attach_transaction(base[:2592] + f"{chr(65 + i % 26)}" + base[2593:], mwm)
+        return n / (time.perf_counter() - start)
+    finally:
+        curlp81.use_backend(before)
 
 
 def embedded_nodes(mwm: int, funding: int) -> tuple[TangleNode, TangleNode, ProcessPoolExecutor]:
@@ -245,7 +258,8 @@ async def run_all(
     bundles, payments = sum(p.bundles for p in busy), sum(p.payments for p in busy)
     pow_rate = sum(p.transactions for p in busy) / window
     naive_payments = sum(p.payments for p in rounds["naive"])
-    raw = raw_pow_rate(args.mwm, args.raw_pow)
+    raw = raw_pow_rate(args.mwm, args.raw_pow, "c")
+    raw_libccurl = raw_pow_rate(args.mwm, args.raw_pow, "libccurl")
     out: dict[str, Any] = {"bench": "ledger", "node": args.node, "mwm": args.mwm}
     out |= {"batch": args.batch}
     out |= {"rounds": args.rounds, "window_s": args.duration, "cpus": os.cpu_count()}
@@ -273,7 +287,9 @@ async def run_all(
         "payments_per_bundle": payments / bundles if bundles else 0.0,
         "naive_payments_per_s": naive_payments / sum(p.window_s for p in rounds["naive"]),
         "ledger_pow_tx_per_s": pow_rate,
-        "raw_libccurl_tx_per_s": raw,
+        "raw_pow_tx_per_s": raw,
+        "raw_libccurl_tx_per_s": raw_libccurl,
+        "raw_pow_vs_libccurl": raw / raw_libccurl,
         "pow_rate_vs_raw": pow_rate / raw,
     }
     return out
@@ -291,14 +307,21 @@ def main() -> int:
     )
     parser.add_argument("--mwm", type=int, default=9)
     parser.add_argument("--batch", type=int, default=16, help="max payments per bundle")
-    parser.add_argument("--raw-pow", type=int, default=30, help="transactions for raw PoW")
+    parser.add_argument("--raw-pow", type=int, default=30, help="transactions per raw PoW rate")
     parser.add_argument(
         "--rt",
         action="store_true",
         help="run the event-loop thread (only it) SCHED_FIFO 1, shielding all three phases alike"
         " from other work on a shared machine (root only)",
     )
+    parser.add_argument(
+        "--default-loop",
+        action="store_true",
+        help="asyncio's default event loop (epoll rounds waits up to whole milliseconds) instead"
+        " of actorgrid.runtime's precise one, for all three phases",
+    )
     args = parser.parse_args()
+    run_loop = asyncio.run if args.default_loop else actorgrid.runtime.run
     # The grid process gets a higher CPU priority than other work on the machine when allowed
     # (root). Idle, busy and naive windows all run in this process, so the comparison is fair.
     # With autogroup scheduling (sched_autogroup_enabled=1) nice only ranks tasks of one
@@ -318,7 +341,7 @@ def main() -> int:
         try:
             nodes = {"busy": lambda: embedded_client(ours), "naive": lambda: embedded_client(naive)}
             with tempfile.TemporaryDirectory() as tmp:
-                result = asyncio.run(run_all(args, nodes, Path(tmp)))
+                result = run_loop(run_all(args, nodes, Path(tmp)))
         finally:
             ours.close()
             naive.close()
@@ -333,11 +356,12 @@ def main() -> int:
             remote = {"busy": lambda: NodeClient.connect(url)}
             remote["naive"] = remote["busy"]  # one node for both designs
             with tempfile.TemporaryDirectory() as tmp:
-                result = asyncio.run(run_all(args, remote, Path(tmp)))
+                result = run_loop(run_all(args, remote, Path(tmp)))
         finally:
             parent.send("stop")
             proc.join(10)
     result["main_nice"] = main_nice
+    result["event_loop"] = "asyncio-default" if args.default_loop else "actorgrid-precise"
     result["main_thread_policy"] = policy
     for key in ("idle", "busy", "naive"):
         print(

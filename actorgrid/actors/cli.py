@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
 from dataclasses import replace
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from actorgrid.actors.results import SlotResult
+from actorgrid.runtime import run as run_on_precise_loop
 
 __all__ = ["DEFAULT_CONFIG", "add_parser", "main_demo", "main_tree"]
 
@@ -144,7 +144,7 @@ def main_demo(args: argparse.Namespace) -> int:
         return 2
     faults = [Fault(at_s=(slot + 0.5) * spec.slot_s, entity=entity) for entity, slot in args.crash]
     progress = None if args.quiet else _Progress(spec.slots, out)
-    results = asyncio.run(
+    results = run_on_precise_loop(
         run_grid(spec, ledger=_ledger_for(spec), progress=progress, faults=faults)
     )
     print(format_summary(results), file=out)

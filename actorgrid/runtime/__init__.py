@@ -18,6 +18,9 @@ Design in brief:
   batches; an idle actor frees its deque (about 1.7 KB per idle actor in all).
   ``ask`` is a bare future whose timeout is kept by one timer per system.
 * A ref and its mailbox survive restarts; a restart builds a fresh instance.
+* Timers on time: :func:`run` / :func:`new_event_loop` give an event loop whose waits have
+  microsecond resolution (asyncio's epoll rounds them up to whole milliseconds, so a 1 ms
+  timer fires up to ~1 ms late whenever something else woke the loop in between).
 """
 
 from ._actor import Actor
@@ -34,6 +37,7 @@ from ._errors import (
     SystemFailed,
     SystemNotRunning,
 )
+from ._loop import PreciseEpollSelector, new_event_loop, run
 from ._messages import DeadLetter, DeadLetters, Terminated
 from ._pykka import PykkaAddress
 from ._ref import ActorRef
@@ -58,6 +62,7 @@ __all__ = [
     "DeadLetters",
     "MailboxFull",
     "Overflow",
+    "PreciseEpollSelector",
     "PykkaAddress",
     "Restart",
     "SimClock",
@@ -71,5 +76,7 @@ __all__ = [
     "ThreadedActorSystem",
     "Timer",
     "WallClock",
+    "new_event_loop",
+    "run",
     "thread_safe_ref",
 ]

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from ._clock import Clock
 from ._errors import MailboxFull, SystemNotRunning
+from ._loop import run
 from ._ref import ActorRef
 from ._spec import Factory, Restart
 from ._system import ActorSystem
@@ -175,7 +176,7 @@ class ThreadedActorSystem:
                 waiter.cancel()
             await asyncio.wait({waiter, stopper})
 
-        asyncio.run(body())
+        run(body())
 
     def call(self, fn: Callable[[], Awaitable[T]], timeout: float | None = None) -> T:
         """Run ``await fn()`` on the system's loop and return its result (blocking)."""
