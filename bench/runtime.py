@@ -17,6 +17,10 @@ The bare ping-pong baseline takes two event-loop passes per round trip (each sid
 parks on a future); the kernel can take one, because an actor that just replied
 yields once before parking (see ``ActorContext._run``), so ``ask_ratio_vs_future``
 may exceed 1.
+
+Timers (``timer_p99_*``): p99 lateness of an actor's 1 ms timer while another thread wakes the
+loop out of phase with it, on asyncio's default loop and on ``actorgrid.runtime``'s precise
+loop (median of 3 interleaved runs each); ``timer_p99_precise_over_default`` is the ratio.
 """
 
 from __future__ import annotations
@@ -26,15 +30,18 @@ import asyncio
 import collections
 import gc
 import json
+import statistics
 import sys
 import threading
 import time
 import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import pykka
 
-from actorgrid.runtime import Actor, ActorRef, ActorSystem
+from actorgrid.runtime import Actor, ActorRef, ActorSystem, new_event_loop
 
 BURST = 512  # messages told between two yields to the loop (mailbox holds 1024)
 ASK_TIMEOUT = 5.0  # seconds; every timed ask (ours and pykka's) passes it
@@ -347,6 +354,56 @@ async def run(quick: bool, rounds: int) -> dict[str, Any]:
     return out
 
 
+def timer_lateness_p99_ms(
+    loop_factory: Callable[[], asyncio.AbstractEventLoop], ticks: int
+) -> float:
+    """p99 lateness (ms) of an actor's 1 ms timer while another thread wakes the loop every
+    0.3 ms (as worker replies do), on a loop made by ``loop_factory``."""
+    lateness: list[float] = []
+
+    @dataclass(frozen=True, slots=True)
+    class Tick:
+        due: float
+
+    class Meter(Actor):
+        async def on_start(self) -> None:
+            self.ctx.schedule_once(0.001, Tick(time.perf_counter() + 0.001))
+
+        async def on_receive(self, message: object) -> object:
+            if isinstance(message, Tick):
+                lateness.append((time.perf_counter() - message.due) * 1000.0)
+                if len(lateness) < ticks:
+                    self.ctx.schedule_once(0.001, Tick(time.perf_counter() + 0.001))
+                else:
+                    done.set()
+            return None
+
+    done = threading.Event()
+
+    async def body() -> None:
+        loop = asyncio.get_running_loop()
+        stop = threading.Event()
+
+        def waker() -> None:
+            while not stop.wait(0.0013):
+                loop.call_soon_threadsafe(lambda: None)
+
+        thread = threading.Thread(target=waker, daemon=True)
+        thread.start()
+        try:
+            async with ActorSystem("timers") as system:
+                await system.spawn(Meter, name="meter")
+                await asyncio.get_running_loop().run_in_executor(None, done.wait)
+        finally:
+            stop.set()
+            thread.join()
+
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        runner.run(body())
+    ordered = sorted(lateness)
+    return ordered[int(0.99 * (len(ordered) - 1))]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller runs")
@@ -363,6 +420,17 @@ def main() -> int:
         except ImportError:
             print("uvloop not installed; using the stock loop", file=sys.stderr)
     out = asyncio.run(run(args.quick, args.rounds))
+    # timers under wake-ups: asyncio's default loop against actorgrid's precise one, interleaved
+    timer_ticks = 500 if args.quick else 2000
+    default_p99, precise_p99 = [], []
+    for _ in range(3):
+        default_p99.append(timer_lateness_p99_ms(asyncio.new_event_loop, timer_ticks))
+        precise_p99.append(timer_lateness_p99_ms(new_event_loop, timer_ticks))
+    out["timer_p99_default_loop_ms"] = statistics.median(default_p99)
+    out["timer_p99_precise_loop_ms"] = statistics.median(precise_p99)
+    out["timer_p99_precise_over_default"] = (
+        out["timer_p99_precise_loop_ms"] / out["timer_p99_default_loop_ms"]
+    )
     for suffix in ("", "_wall"):
         tell, ask = out["tell_msgs_per_s" + suffix], out["ask_per_s" + suffix]
         out["tell_ratio_vs_queue" + suffix] = tell / out["queue_msgs_per_s" + suffix]
