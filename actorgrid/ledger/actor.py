@@ -151,10 +151,15 @@ class LedgerActor(Actor):
             )
             if self._given_workers is None:
                 await self._io.work(_noop)
-            for name, seed in cfg.wallets.items():
-                wallet = Wallet(name, seed, self._io, security=cfg.security)
-                await wallet.open()
-                self._wallets[name] = wallet
+            wallets = [
+                Wallet(name, seed, self._io, security=cfg.security)
+                for name, seed in cfg.wallets.items()
+            ]
+            # independent wallets open together: their key derivation keeps every worker busy
+            async with asyncio.TaskGroup() as group:
+                for wallet in wallets:
+                    group.create_task(wallet.open())
+            self._wallets = {w.name: w for w in wallets}
             for lane in await self._io.db(Journal.lanes_with_work):
                 self._poke(lane)
             await self._redeliver()
