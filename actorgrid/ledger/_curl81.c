@@ -318,16 +318,24 @@ done:
     return ok;
 }
 
-static PyObject *py_digest_many(PyObject *self, PyObject *arg) {
-    (void)self;
+static PyObject *hash_item(const int8_t *state) {
+    char out[HASH_TRYTES];
+    to_trytes(state, HASH_TRYTES, out);
+    return PyUnicode_FromStringAndSize(out, HASH_TRYTES);
+}
+
+static PyObject *state_item(const int8_t *state) {
+    return PyBytes_FromStringAndSize((const char *)state, STATE_LEN);
+}
+
+/* absorb_many, then one list item per sponge state, made by item_of. */
+static PyObject *absorbed_list(PyObject *arg, PyObject *(*item_of)(const int8_t *)) {
     Py_ssize_t count;
     int8_t *states;
     if (!absorb_many(arg, &count, &states)) return NULL;
     PyObject *result = PyList_New(count);
     for (Py_ssize_t k = 0; result != NULL && k < count; k++) {
-        char out[HASH_TRYTES];
-        to_trytes(states + k * STATE_LEN, HASH_TRYTES, out);
-        PyObject *item = PyUnicode_FromStringAndSize(out, HASH_TRYTES);
+        PyObject *item = item_of(states + k * STATE_LEN);
         if (item == NULL) Py_CLEAR(result);
         else PyList_SET_ITEM(result, k, item);
     }
@@ -335,19 +343,14 @@ static PyObject *py_digest_many(PyObject *self, PyObject *arg) {
     return result;
 }
 
+static PyObject *py_digest_many(PyObject *self, PyObject *arg) {
+    (void)self;
+    return absorbed_list(arg, hash_item);
+}
+
 static PyObject *py_midstates(PyObject *self, PyObject *arg) {
     (void)self;
-    Py_ssize_t count;
-    int8_t *states;
-    if (!absorb_many(arg, &count, &states)) return NULL;
-    PyObject *result = PyList_New(count);
-    for (Py_ssize_t k = 0; result != NULL && k < count; k++) {
-        PyObject *item = PyBytes_FromStringAndSize((const char *)states + k * STATE_LEN, STATE_LEN);
-        if (item == NULL) Py_CLEAR(result);
-        else PyList_SET_ITEM(result, k, item);
-    }
-    PyMem_Free(states);
-    return result;
+    return absorbed_list(arg, state_item);
 }
 
 static PyObject *py_attach(PyObject *self, PyObject *args) {
