@@ -5,7 +5,8 @@ Payments follow the configured policy (whole multiples of ``threshold_i`` once t
 owed, or every ``batch`` invoices); each payment is recorded in the store under its
 idempotency key *before* it is handed to the ledger actor, and re-submitted with the same
 key after a restart, so the ledger executes it once. Paid and confirmed figures come from
-the ledger's answers and events, not from the consumer's intentions.
+the ledger's answers and events, not from the consumer's intentions; a payment the ledger
+fails is withdrawn from the invoice book, so its invoices are owed again.
 """
 
 from __future__ import annotations
@@ -120,4 +121,7 @@ class ConsumerActor(MeteredEntity):
             record.confirmed = True
         else:
             record.failed = detail or "failed"
+            # the money did not move: its invoices are owed again, and the next payment the
+            # policy makes (at the latest the end-of-run flush) covers them under a new key
+            self.book.invoices = self.book.invoices.withdraw_payment(key, Iota(record.amount_i))
             log.warning("%s: payment %s failed: %s", self.entity_id, key, record.failed)

@@ -70,6 +70,10 @@ class InvoiceBook:
     payment_keys: frozenset[str] = frozenset()
     credit_i: Iota = _NO_IOTA
     paid_i: Iota = _NO_IOTA
+    """Total of every payment applied, withdrawn ones included (payment keys derive from it,
+    so a payment made after a withdrawal gets a key of its own)."""
+    withdrawn: Mapping[str, Iota] = field(default_factory=dict)
+    """Payments the ledger failed, by key: their amounts cover no invoice."""
 
     @property
     def invoiced_i(self) -> Iota:
@@ -134,6 +138,27 @@ class InvoiceBook:
             self, payment_keys=self.payment_keys | {key}, paid_i=Iota(self.paid_i + amount_i)
         )
         return book._allocate(amount_i)
+
+    def withdraw_payment(self, key: str, amount_i: Iota) -> InvoiceBook:
+        """Take back a payment the ledger failed: its invoices are open again.
+
+        Everything still paid is re-applied oldest invoice first, as if the failed payment had
+        never been made. Withdrawing a key twice changes nothing; an unknown key, or an amount
+        other than the one applied under it, raises :class:`MarketError`.
+        """
+        if key not in self.payment_keys:
+            raise MarketError(f"payment {key}: not applied, so it cannot be withdrawn")
+        if key in self.withdrawn:
+            if self.withdrawn[key] != amount_i:
+                raise MarketError(f"payment {key}: withdrawn with {self.withdrawn[key]} before")
+            return self
+        covered = Iota(sum(self.applied.values()) + self.credit_i - amount_i)
+        if amount_i <= 0 or covered < 0:
+            raise MarketError(f"payment {key}: cannot withdraw {amount_i}")
+        fresh = replace(
+            self, applied={}, credit_i=_NO_IOTA, withdrawn={**self.withdrawn, key: amount_i}
+        )
+        return fresh._allocate(covered)[0]
 
     def _allocate(self, amount_i: Iota) -> tuple[InvoiceBook, tuple[Allocation, ...]]:
         available = self.credit_i + amount_i

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Any
 
 import pytest
 from grid_helpers import tiny_grid
 
 from actorgrid.actors import wire
+from actorgrid.actors.payments import BookLedger
 from actorgrid.actors.results import RunResults
-from actorgrid.actors.run import Fault, run_grid
+from actorgrid.actors.run import Fault, initial_balances, run_grid
 from actorgrid.actors.spec import GridSpec
+from actorgrid.actors.store import PaymentRecord
 
 
 def run(spec: GridSpec, faults: tuple[Fault, ...] = ()) -> RunResults:
@@ -160,3 +163,48 @@ def test_wall_clock_runs_the_same_grid_live() -> None:
     assert live.wall_s >= 3 * 0.5
     check_invariants(live, fast)
     assert live.slots == run(spec).slots  # same figures as on the simulated clock
+
+
+@dataclass(frozen=True, slots=True)
+class _BookTransferFailed:
+    key: str
+
+
+class _FailsFirstPayment(BookLedger):
+    """Books like BookLedger, but the ledger fails ``victim``'s first payment (accepted first,
+    as a real ledger does when it finds the funds short at execution)."""
+
+    def __init__(self, initial: dict[str, int], victim: str) -> None:
+        super().__init__(initial)
+        self.victim = victim
+        self.failed: list[str] = []
+
+    async def submit(self, actor: Any, record: PaymentRecord) -> bool:
+        if record.wallet == self.victim and not self.failed:
+            self.failed.append(record.key)
+            actor.ctx.self_ref.tell(_BookTransferFailed(record.key))
+            return True
+        if record.key in self.failed:  # a resubmission of the failed key stays failed
+            actor.ctx.self_ref.tell(_BookTransferFailed(record.key))
+            return True
+        return await super().submit(actor, record)
+
+    def outcome(self, message: object) -> tuple[str, bool, str] | None:
+        if isinstance(message, _BookTransferFailed):
+            return message.key, False, "insufficient funds (test)"
+        return super().outcome(message)
+
+
+def test_a_failed_payment_is_owed_again_and_paid_once() -> None:
+    spec = tiny_grid(slots=6, consumers=2)
+    victim = spec.consumers[0].id
+    ledger = _FailsFirstPayment(initial_balances(spec, spec.name), victim)
+    results = asyncio.run(asyncio.wait_for(run_grid(spec, ledger=ledger), 60))
+    check_invariants(results, spec)
+    assert len(ledger.failed) == 1
+    consumer = next(p for p in results.participants if p.id == victim)
+    # the failed payment moved no money and was made good by a later one
+    assert consumer.billed_i > 0
+    assert consumer.paid_i == consumer.billed_i == consumer.confirmed_i
+    assert ledger.balances[victim] == initial_balances(spec, spec.name)[victim] - consumer.billed_i
+    assert results.ledger.balances_agree

@@ -160,3 +160,41 @@ def test_late_invoices_leave_both_books_agreeing_per_invoice(
     assert nonzero(book.applied) == nonzero(reference.applied)
     assert book.credit_i == reference.credit_i
     assert book.open_invoices() == reference.open_invoices()
+
+
+@given(
+    invoices=st.lists(st.integers(min_value=0, max_value=500), min_size=1, max_size=8),
+    payments=st.lists(st.integers(min_value=1, max_value=400), min_size=1, max_size=6),
+    fail=st.data(),
+)
+def test_a_withdrawn_payment_reopens_exactly_its_amount(
+    invoices: list[int], payments: list[int], fail: st.DataObject
+) -> None:
+    book = InvoiceBook()
+    for i, amount in enumerate(invoices):
+        book = book.add(f"inv-{i}", Iota(amount), slot=i)
+    keys = []
+    for k, amount in enumerate(payments):
+        book, _ = book.apply_payment(f"pay-{k}", Iota(amount))
+        keys.append((f"pay-{k}", amount))
+    key, amount = fail.draw(st.sampled_from(keys))
+    before_cover = sum(book.applied.values()) + book.credit_i
+    after = book.withdraw_payment(key, Iota(amount))
+    # money is neither lost nor created: what still covers invoices is what was paid minus it
+    assert sum(after.applied.values()) + after.credit_i == before_cover - amount
+    assert sum(after.applied.values()) + after.credit_i == sum(payments) - amount
+    assert after.outstanding_i >= book.outstanding_i
+    assert all(0 <= after.applied.get(i, 0) <= a for i, a in after.amounts.items())
+    # withdrawing twice changes nothing; the next payment gets a key of its own
+    assert after.withdraw_payment(key, Iota(amount)) == after
+    assert after.paid_i == book.paid_i
+
+
+def test_withdrawing_an_unknown_or_resized_payment_is_an_error() -> None:
+    book, _ = InvoiceBook().add("a", Iota(10)).apply_payment("p", Iota(10))
+    with pytest.raises(MarketError, match="not applied"):
+        book.withdraw_payment("q", Iota(10))
+    book = book.withdraw_payment("p", Iota(10))
+    assert book.outstanding_i == 10
+    with pytest.raises(MarketError, match="withdrawn with"):
+        book.withdraw_payment("p", Iota(5))
