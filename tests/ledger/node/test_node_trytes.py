@@ -98,3 +98,10 @@ def test_c_hash_chain_rejects_bad_input() -> None:
         _kerl.repeat(b"\0" * 47, 1)
     with pytest.raises(ValueError, match="times"):
         _kerl.repeat(b"\0" * 48, -1)
+
+
+@given(st.text(alphabet=st.one_of(st.sampled_from(T.ALPHABET), st.characters()), max_size=300))
+def test_is_trytes_accepts_exactly_the_tryte_alphabet(text: str) -> None:
+    assert T.is_trytes(text) == all(c in T.ALPHABET for c in text)
+    assert T.is_trytes(text, len(text)) == T.is_trytes(text)
+    assert not T.is_trytes(text, len(text) + 1)
