@@ -9,7 +9,7 @@ import random
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any, Final, Protocol
@@ -331,6 +331,12 @@ class TangleNode:
 
     def _store_transactions(self, request: Mapping[str, Any]) -> dict[str, Any]:
         raw = trytes_list(request)
+        if self._validator is not None and not self._all_parsed(raw):
+            # Parsing, hashing and signature checks all in the validator process: the
+            # calling process keeps only the ledger bookkeeping below.
+            bundles = self._validator.submit(parse_and_validate, raw, self.mwm).result()
+            self._remember(tx for bundle in bundles for tx in bundle)
+            return self._insert(bundles)
         hashes = self._hash_uncached(raw)
         parsed = [
             self._parse(i, t, hashes.get(t) if isinstance(t, str) else None)
@@ -345,6 +351,10 @@ class TangleNode:
         else:
             for future in [self._validator.submit(validate_bundle, b) for b in bundles]:
                 future.result()
+        return self._insert(bundles)
+
+    def _insert(self, bundles: list[Bundle]) -> dict[str, Any]:
+        """Store validated bundles (those not stored yet) and confirm per the milestone rule."""
         if not bundles:
             return {}
         with self._lock:
@@ -353,6 +363,18 @@ class TangleNode:
             if self.milestone_interval == 0:
                 self.issue_milestone()
         return {}
+
+    def _all_parsed(self, raw: list[object]) -> bool:
+        """Whether every item is a transaction parsed before (e.g. broadcast after store)."""
+        with self._cache_lock:
+            return all(isinstance(t, str) and t in self._parsed for t in raw)
+
+    def _remember(self, transactions: Iterable[Transaction]) -> None:
+        with self._cache_lock:
+            for tx in transactions:
+                self._parsed[tx.trytes] = tx
+            while len(self._parsed) > _PARSE_CACHE:
+                self._parsed.pop(next(iter(self._parsed)))
 
     def _hash_uncached(self, raw: list[object]) -> dict[str, str]:
         """Curl hashes of the well-formed, not yet parsed transactions, computed together
@@ -372,14 +394,8 @@ class TangleNode:
                 hit = self._parsed.get(trytes)
             if hit is not None:
                 return hit
-        try:
-            tx = parse_transaction(trytes, self.mwm, tx_hash)
-        except NodeError as exc:
-            raise type(exc)(f"{exc} (transaction {i})") from None
-        with self._cache_lock:
-            self._parsed[tx.trytes] = tx
-            while len(self._parsed) > _PARSE_CACHE:
-                self._parsed.pop(next(iter(self._parsed)))
+        tx = _parse_numbered(i, trytes, self.mwm, tx_hash)
+        self._remember((tx,))
         return tx
 
     def _unstored(self, bundles: list[Bundle]) -> list[Bundle]:
@@ -564,3 +580,27 @@ def _clock_fn(clock: Clock | None) -> Callable[[], float]:
     if callable(clock):
         return lambda: float(clock())
     raise TypeError("clock must be a callable or have a now() method")
+
+
+def _parse_numbered(i: int, trytes: object, mwm: int, tx_hash: str | None) -> Transaction:
+    """:func:`parse_transaction`, its error naming the transaction's position in the request."""
+    try:
+        return parse_transaction(trytes, mwm, tx_hash)
+    except NodeError as exc:
+        raise type(exc)(f"{exc} (transaction {i})") from None
+
+
+def parse_and_validate(raw: list[object], mwm: int) -> list[Bundle]:
+    """Parse (hashing all transactions together), assemble and validate the bundles of a
+    storeTransactions request: the node's CPU-heavy work, as one pure function for a
+    validator process. Raises the same :class:`NodeError` as the node would."""
+    well_formed = [t for t in raw if isinstance(t, str) and is_trytes(t, TRANSACTION_TRYTES)]
+    hashes = dict(zip(well_formed, transaction_hashes(well_formed), strict=True))
+    parsed = [
+        _parse_numbered(i, t, mwm, hashes.get(t) if isinstance(t, str) else None)
+        for i, t in enumerate(raw)
+    ]
+    bundles = assemble_bundles(parsed)
+    for bundle in bundles:
+        validate_bundle(bundle)
+    return bundles

@@ -61,3 +61,35 @@ def test_validation_in_a_process_pool(kit: Any) -> None:
         assert kit.snapshot(node) == before
         kit.ok(kit.store(node, kit.attach(node, good)))
         assert node.confirmed_balances()[kit.addr(kit.SEED_B, 0)] == 1000
+
+
+def test_validator_process_answers_bad_input_like_the_node_itself(kit: Any) -> None:
+    """Parsing moves to the validator process with the signature checks; the answers to bad
+    input (type, position in the request) and the state afterwards must not change."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1) as pool:
+        inline = TangleNode(mwm=3, genesis=kit.genesis())
+        pooled = TangleNode(mwm=3, genesis=kit.genesis(), validator=pool)
+        good = kit.attach(
+            inline,
+            kit.build([kit.pay(kit.addr(kit.SEED_B, 0), 1000), kit.spend(kit.SEED_A, 0, 1000)]),
+        )
+        cases = [
+            [good[0], "9" * 2672 + "a"],  # bad character in the second transaction
+            [good[0], 42],  # not a string
+            good[:1],  # incomplete bundle
+            [good[0][:2290] + "A" + good[0][2291:], *good[1:]],  # value beyond 33 trits
+        ]
+        for case in cases:
+            before = (kit.snapshot(inline), kit.snapshot(pooled))
+            a = inline.handle({"command": "storeTransactions", "trytes": case})
+            b = pooled.handle({"command": "storeTransactions", "trytes": case})
+            assert "error" in a and a.get("error") == b.get("error"), (a, b)
+            assert (kit.snapshot(inline), kit.snapshot(pooled)) == before
+        kit.ok(kit.store(pooled, good))
+        # a repeated store is answered from the parse cache, without the pool
+        kit.ok(kit.store(pooled, good))
+        assert pooled.confirmed_balances()[kit.addr(kit.SEED_B, 0)] == 1000
+        inline.close()
+        pooled.close()
