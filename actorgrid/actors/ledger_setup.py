@@ -76,6 +76,14 @@ async def start_ledger(port: TangleLedger, env: RunEnv) -> tuple[Any, MamStreams
     tmp = await asyncio.to_thread(_ledger_dir, spec.ledger.db_path)
     if spec.ledger.db_path is None:
         env.extra["ledger_tmp"] = tmp
+    # On the simulated clock no metering waits on wall time, so signing and PoW may use every
+    # CPU (still niced); on the wall clock the first CPU is left to the event loop.
+    simulated = isinstance(env.system.clock, SimClock)
+    workers = LedgerWorkers("process", cpus=None if simulated else "auto")
+    env.extra["ledger_workers"] = workers
+    await workers.warm_up()
+    # The node parses and validates incoming bundles on the same worker processes, so the
+    # metering process keeps only the node's bookkeeping.
     node = await asyncio.to_thread(
         TangleNode,
         str(tmp / "tangle.sqlite") if spec.ledger.db_path else None,
@@ -83,13 +91,8 @@ async def start_ledger(port: TangleLedger, env: RunEnv) -> tuple[Any, MamStreams
         genesis=genesis,
         milestone_interval=spec.ledger.milestone_interval_s,
         clock=env.system.clock,
+        validator=workers.executor,
     )
-    # On the simulated clock no metering waits on wall time, so signing and PoW may use every
-    # CPU (still niced); on the wall clock the first CPU is left to the event loop.
-    simulated = isinstance(env.system.clock, SimClock)
-    workers = LedgerWorkers("process", cpus=None if simulated else "auto")
-    env.extra["ledger_workers"] = workers
-    await workers.warm_up()
     config = LedgerConfig(
         journal_path=str(tmp / "journal.sqlite"),
         node=lambda: NodeClient.connect(EmbeddedAdapter(node)),
