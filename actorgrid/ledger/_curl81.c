@@ -68,28 +68,10 @@ static void to_trytes(const int8_t *trits, Py_ssize_t n, char *trytes) {
     }
 }
 
-/* One transform for a single state: the truth-table walk of the reference implementations
- * (57 us here, against 66 us for curl_core.h's vectorised transform_scalar in a loop and
- * ~240 us for the same when inlined into absorb below, which defeats its vector clone). */
-static void transform81(int8_t *state) {
-    static const int8_t TRUTH[11] = {1, 0, -1, 2, 1, -1, 0, 2, -1, 1, 0};
-    int8_t scratch[STATE_LEN], *from = state, *to = scratch, *x;
-    for (int r = 0; r < 81; r++) {
-        int at = 0;
-        for (int i = 0; i < STATE_LEN; i++) {
-            int8_t a = from[at];
-            at += at < 365 ? 364 : -365;
-            to[i] = TRUTH[a + (from[at] << 2) + 5];
-        }
-        x = from, from = to, to = x;
-    }
-    memcpy(state, from, STATE_LEN); /* 81 rounds: odd, so the result is in scratch */
-}
-
 static void absorb(int8_t *state, const int8_t *trits, Py_ssize_t n) {
     for (Py_ssize_t at = 0; at < n; at += RATE_LEN) {
         memcpy(state, trits + at, RATE_LEN);
-        transform81(state);
+        transform_scalar(state, 81);
     }
 }
 
@@ -204,7 +186,7 @@ static int search(int8_t *trits, int mwm, int8_t *hash, const int8_t *prefix_sta
         set_all_lanes(blo, bhi, i, chunk[i]);
     }
     memcpy(trits + LAST_CHUNK + NONCE_AT, chunk + NONCE_AT, RATE_LEN - NONCE_AT);
-    transform81(chunk); /* the real hash, computed independently of the lanes */
+    transform_scalar(chunk, 81); /* the real hash, computed independently of the lanes */
     memcpy(hash, chunk, RATE_LEN);
     return 1;
 }
