@@ -1,4 +1,5 @@
-"""Helpers for tests and benchmarks of the ledger: an embedded funded node and an event inbox.
+"""Helpers for tests and benchmarks of the ledger: an embedded funded node, an event inbox and
+a SQLite commit failure.
 
 >>> node = funded_node({seed_a: 1000}, mwm=1)
 >>> client = embedded_client(node)
@@ -7,6 +8,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from typing import Any
@@ -16,7 +18,7 @@ from actorgrid.ledger.node import EmbeddedAdapter, Genesis, SeedFunding, TangleN
 from actorgrid.ledger.node_client import NodeClient
 from actorgrid.runtime import Actor
 
-__all__ = ["EventBox", "Inbox", "embedded_client", "funded_node", "test_seed"]
+__all__ = ["EventBox", "FailingCommit", "Inbox", "embedded_client", "funded_node", "test_seed"]
 
 
 def test_seed(name: str) -> SecretSeed:
@@ -92,3 +94,21 @@ class Inbox(Actor):
         """Record the message."""
         await self.box.put(message)
         return None
+
+
+class FailingCommit:
+    """Wraps a sqlite3 connection so that its next ``COMMIT`` fails (disk full, I/O error)."""
+
+    def __init__(self, db: Any) -> None:
+        self.db = db
+        self.fail = True
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        """``db.execute``, except for the first ``COMMIT``, which raises."""
+        if sql == "COMMIT" and self.fail:
+            self.fail = False
+            raise sqlite3.OperationalError("disk I/O error")
+        return self.db.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.db, name)

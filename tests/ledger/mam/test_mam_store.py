@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -19,6 +18,7 @@ from actorgrid.ledger.mam import (
 )
 from actorgrid.ledger.mam.channel import create_message
 from actorgrid.ledger.mam.store import copy_state
+from actorgrid.ledger.testing import FailingCommit
 
 
 class RecordingPublisher:
@@ -205,28 +205,11 @@ def test_record_message_refuses_a_state_that_does_not_advance_by_one_leaf() -> N
     assert (store.get("c").state.start, store.get("c").state.index) == (0, 1)
 
 
-class _FailingCommit:
-    """Wraps a sqlite3 connection; the next COMMIT fails (disk full, I/O error)."""
-
-    def __init__(self, db: Any) -> None:
-        self.db = db
-        self.fail = True
-
-    def execute(self, sql: str, *args: Any) -> Any:
-        if sql == "COMMIT" and self.fail:
-            self.fail = False
-            raise sqlite3.OperationalError("disk I/O error")
-        return self.db.execute(sql, *args)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.db, name)
-
-
 async def test_a_failed_commit_leaves_the_channel_unadvanced_and_usable() -> None:
     store = MamChannelStore()
     store.create_channel("c", mode="public", security=1)
     writer = MamWriter(store, "c", RecordingPublisher())
-    store._db = _FailingCommit(store._db)  # type: ignore[assignment]
+    store._db = FailingCommit(store._db)  # type: ignore[assignment]
     with pytest.raises(sqlite3.OperationalError):
         await writer.write("ONE")
     assert store.messages("c") == [] and store.get("c").state.start == 0

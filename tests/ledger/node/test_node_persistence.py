@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from actorgrid.ledger.node import Genesis, GenesisError, TangleNode
+from actorgrid.ledger.testing import FailingCommit
 from actorgrid.ledger.trytes import address_checksum
 
 
@@ -111,27 +111,10 @@ async def test_coordinator_task_issues_milestones(kit: Any) -> None:
         task.cancel()
 
 
-class _FailingCommit:
-    """Wraps a sqlite3 connection; the next COMMIT fails (disk full, I/O error)."""
-
-    def __init__(self, db: Any) -> None:
-        self.db = db
-        self.fail = True
-
-    def execute(self, sql: str, *args: Any) -> Any:
-        if sql == "COMMIT" and self.fail:
-            self.fail = False
-            raise sqlite3.OperationalError("disk I/O error")
-        return self.db.execute(sql, *args)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.db, name)
-
-
 def test_a_failed_commit_rolls_back_and_the_node_keeps_working(kit: Any) -> None:
     node = TangleNode(mwm=3, genesis=kit.genesis())
     before = kit.snapshot(node)
-    node._store._db = _FailingCommit(node._store._db)  # type: ignore[assignment]
+    node._store._db = FailingCommit(node._store._db)  # type: ignore[assignment]
     to = kit.addr(kit.SEED_B, 0)
     trytes = kit.attach(node, kit.build([kit.pay(to, 1000), kit.spend(kit.SEED_A, 0, 1000)]))
     assert "exception" in kit.store(node, trytes)
