@@ -193,15 +193,20 @@ def pow_bundle(ordered: Sequence[str], trunk: str, branch: str, mwm: int) -> tup
     """
     out: list[str] = [""] * len(ordered)
     previous: str | None = None
+    # checked once here: every attempt below is made of these and of trytes made by us
     if not all(is_trytes(t, TRANSACTION_TRYTES) for t in ordered):
         raise ValueError("transaction must be 2673 trytes")
+    if not (is_trytes(trunk, HASH_TRYTES) and is_trytes(branch, HASH_TRYTES)):
+        raise ValueError("trunk and branch must be 81 trytes")
+    if not 0 <= mwm <= MAX_MWM:
+        raise ValueError(f"mwm must be in 0..{MAX_MWM}")
     prefixes = prefix_states(ordered)
     for i in range(len(ordered) - 1, -1, -1):  # head first
         links = trunk + branch if previous is None else previous + trunk
         head = ordered[i][: Layout.TRUNK.start] + links + ordered[i][Layout.TAG]
         for attempt in range(_POW_ATTEMPTS):
             stamp = int_to_trytes(int(time.time() * 1000) + attempt, 9)
-            done, tx_hash = attach_transaction(
+            done, tx_hash = _impl.attach(
                 head + stamp + "9" * 9 + _UPPER_BOUND + "9" * 27, mwm, prefixes[i]
             )
             if has_trailing_zero_trits(tx_hash, mwm):
