@@ -377,15 +377,10 @@ class TangleNode:
                 self._parsed.pop(next(iter(self._parsed)))
 
     def _hash_uncached(self, raw: list[object]) -> dict[str, str]:
-        """Curl hashes of the well-formed, not yet parsed transactions, computed together
-        (one bit-sliced pass hashes a whole bundle for about the price of one transaction)."""
+        """:func:`_hash_well_formed` of the transactions not parsed before."""
         with self._cache_lock:
-            todo = [
-                t
-                for t in raw
-                if isinstance(t, str) and t not in self._parsed and is_trytes(t, TRANSACTION_TRYTES)
-            ]
-        return dict(zip(todo, transaction_hashes(todo), strict=True))
+            todo = [t for t in raw if not (isinstance(t, str) and t in self._parsed)]
+        return _hash_well_formed(todo)
 
     def _parse(self, i: int, trytes: object, tx_hash: str | None = None) -> Transaction:
         """Parse with a small cache: clients broadcast and then store the same trytes."""
@@ -582,6 +577,14 @@ def _clock_fn(clock: Clock | None) -> Callable[[], float]:
     raise TypeError("clock must be a callable or have a now() method")
 
 
+def _hash_well_formed(raw: list[object]) -> dict[str, str]:
+    """Curl hashes of the well-formed transactions in ``raw``, computed together (one
+    bit-sliced pass hashes a whole bundle for about the price of one transaction); malformed
+    items are left to the parser's error."""
+    well_formed = [t for t in raw if isinstance(t, str) and is_trytes(t, TRANSACTION_TRYTES)]
+    return dict(zip(well_formed, transaction_hashes(well_formed), strict=True))
+
+
 def _parse_numbered(i: int, trytes: object, mwm: int, tx_hash: str | None) -> Transaction:
     """:func:`parse_transaction`, its error naming the transaction's position in the request."""
     try:
@@ -594,8 +597,7 @@ def parse_and_validate(raw: list[object], mwm: int) -> list[Bundle]:
     """Parse (hashing all transactions together), assemble and validate the bundles of a
     storeTransactions request: the node's CPU-heavy work, as one pure function for a
     validator process. Raises the same :class:`NodeError` as the node would."""
-    well_formed = [t for t in raw if isinstance(t, str) and is_trytes(t, TRANSACTION_TRYTES)]
-    hashes = dict(zip(well_formed, transaction_hashes(well_formed), strict=True))
+    hashes = _hash_well_formed(raw)
     parsed = [
         _parse_numbered(i, t, mwm, hashes.get(t) if isinstance(t, str) else None)
         for i, t in enumerate(raw)
