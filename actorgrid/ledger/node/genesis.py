@@ -126,7 +126,12 @@ class Genesis:
 
     def fingerprint(self) -> str:
         """A digest of the resolved balances, stored with the tangle to detect mismatches."""
-        body = json.dumps(sorted(self.balances().items())).encode()
+        return self.fingerprint_of(self.balances())
+
+    @staticmethod
+    def fingerprint_of(balances: Mapping[str, int]) -> str:
+        """:meth:`fingerprint` from balances already resolved (seed addresses are costly)."""
+        body = json.dumps(sorted(balances.items())).encode()
         return hashlib.sha256(body).hexdigest()
 
 

@@ -222,8 +222,7 @@ class TangleNode:
             balances = genesis.balances() if genesis is not None else {}
             for address, value in balances.items():
                 self._store.set_balance(address, value)
-            fingerprint = genesis.fingerprint() if genesis is not None else Genesis().fingerprint()
-            self._store.set_meta("genesis", fingerprint)
+            self._store.set_meta("genesis", Genesis.fingerprint_of(balances))
             self._store.set_meta("supply", str(sum(balances.values())))
             self._store.add_milestone(0, _milestone_hash(0), self._now())
 
